@@ -1,0 +1,192 @@
+"""The Flask app: every API's blueprint plus journal, faults, body cap and error shapes.
+
+Views stay thin: they parse the request with their API's ``parsing`` module, call the
+API's backend, and return JSON. Anything that goes wrong becomes an error of the API
+that owns the path, never an HTML page or a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
+
+from .context import MockContext, current
+from .errors import ApiError, DropConnection
+
+logger = logging.getLogger("mockserver")
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+class RegexConverter(BaseConverter):
+    """``<regex("..."):name>`` route parts, e.g. a project id that is not ``api``."""
+
+    def __init__(self, url_map: Any, pattern: str) -> None:
+        super().__init__(url_map)
+        self.regex = pattern
+
+
+def create_app(context: MockContext) -> Flask:
+    """Build the WSGI app serving every API in ``context.apis`` at the root."""
+    app = Flask("mockserver")
+    app.config["MAX_CONTENT_LENGTH"] = context.max_body_bytes
+    app.json.sort_keys = False  # keep the field order of the real APIs
+    app.json.ensure_ascii = False
+    app.json.compact = True
+    app.url_map.converters["regex"] = RegexConverter
+    app.url_map.strict_slashes = False
+    app.extensions["mockserver"] = context
+    for api in context.apis:
+        app.register_blueprint(api.blueprint)
+
+    app.before_request(_before_request)
+    app.after_request(_after_request)
+    app.register_error_handler(ApiError, _render_api_error)
+    app.register_error_handler(HTTPException, _render_http_error)
+    app.register_error_handler(Exception, _render_unexpected_error)
+    return app
+
+
+def _before_request() -> Response | None:
+    ctx = current()
+    g.started = time.perf_counter()
+    g.request_id = uuid.uuid4().hex
+    g.api = ctx.api_for(request.path)
+    rule = ctx.faults.take(request.method, request.path, g.api.name if g.api else None)
+    if rule is None:
+        return None
+    g.fault = rule.id
+    if rule.latency_ms:
+        time.sleep(rule.latency_ms / 1000.0)
+    if rule.drop:
+        _record(None, None)
+        raise DropConnection(rule.describe())
+    if rule.status is None:
+        return None  # latency only: the API answers as usual
+    if rule.body is None:
+        response = _error_response(_api_error(rule.status, "Fault injected by the mock server."))
+    elif isinstance(rule.body, str):
+        response = Response(rule.body, status=rule.status, mimetype="text/plain")
+    else:
+        response = app_json(rule.body, rule.status)
+    for key, value in (rule.headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def app_json(body: Any, status: int = 200) -> Response:
+    from flask import current_app
+
+    return current_app.response_class(current_app.json.dumps(body) + "\n", status=status, mimetype="application/json")
+
+
+def _after_request(response: Response) -> Response:
+    api = g.get("api")
+    if api is not None and api.request_id_header and "X-Request-Id" not in response.headers:
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+    _record(response.status_code, response)
+    return response
+
+
+def _record(status: int | None, response: Response | None) -> None:
+    ctx = current()
+    if not ctx.journal.enabled and not ctx.log_requests:
+        return
+    content_length = request.content_length or 0
+    if content_length > ctx.max_body_bytes:
+        body, parsed = f"<{content_length} bytes, over the {ctx.max_body_bytes}-byte limit>", None
+    else:
+        raw = request.get_data(cache=True)
+        body = raw.decode("utf-8", "replace")
+        cached = g.get("_json_body")
+        if cached is not None:
+            parsed = cached[1] if cached[0] == "ok" else None
+        else:
+            try:
+                from .validation import parse_json
+
+                parsed = parse_json(raw) if raw else None
+            except ValueError:
+                parsed = None
+    response_json = None
+    if response is not None and response.mimetype == "application/json" and not response.direct_passthrough:
+        response_json = response.get_json(silent=True)
+    api = g.get("api")
+    entry = ctx.journal.record(
+        time=ctx.state.clock.now(), method=request.method, path=request.path,
+        query=request.query_string.decode("latin-1"), headers=dict(request.headers), body=body, json=parsed,
+        status=status, response=response_json, api=api.name if api else None,
+        matched=request.url_rule is not None or g.get("fault") is not None, fault=g.get("fault"),
+    )
+    if ctx.log_requests:
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        logger.info("%s %s -> %s (%.1f ms)%s", request.method, request.full_path.rstrip("?"),
+                    "dropped" if status is None else status, elapsed, f" [fault {g.fault}]" if g.get("fault") else "")
+    del entry
+
+
+def _api_error(status: int, message: str) -> ApiError:
+    api = g.get("api")
+    if api is None:
+        api = current().api_for(request.path)
+    if api is not None:
+        return api.http_error(status, message)
+    return UnknownPathError(status, message)
+
+
+class UnknownPathError(ApiError):
+    """A request outside every mocked API: plain JSON, with the closest known routes."""
+
+    def __init__(self, status: int, description: str) -> None:
+        self.status = status
+        super().__init__(description)
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.description, "status": self.status}
+        if self.status == 404:
+            from flask import current_app
+
+            rules = sorted({rule.rule for rule in current_app.url_map.iter_rules() if rule.endpoint != "static"})
+            body["closest_routes"] = difflib.get_close_matches(request.path, rules, n=3, cutoff=0.3)
+        return body
+
+
+def _error_response(error: ApiError) -> Response:
+    response = app_json(error.body(g.get("request_id", "")), error.status)
+    for key, value in error.headers().items():
+        response.headers[key] = value
+    return response
+
+
+def _render_api_error(error: ApiError) -> Response:
+    return _error_response(error)
+
+
+def _render_http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    if status == 413:
+        message = f"The request body is larger than the limit of {current().max_body_bytes} bytes."
+    elif status == 405:
+        message = f"Method {request.method} is not allowed on {request.path}."
+    elif status == 404:
+        message = f"No route for {request.method} {request.path}."
+    else:
+        message = error.description or error.name
+    response = _error_response(_api_error(status, message))
+    if status == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _render_unexpected_error(error: Exception) -> Response:
+    if isinstance(error, DropConnection):  # pragma: no cover - BaseException never lands here
+        raise error
+    logger.exception("unexpected error while answering %s %s", request.method, request.path)
+    return _error_response(_api_error(500, f"Internal error in the mock server: {type(error).__name__}."))

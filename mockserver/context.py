@@ -1,0 +1,54 @@
+"""What the views of every API reach through the Flask app: the store and its helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app, g, request
+
+from .validation import parse_json
+
+if TYPE_CHECKING:
+    from .api import Api
+    from .faults import FaultInjector
+    from .journal import Journal
+    from .state import State
+
+
+@dataclass
+class MockContext:
+    state: State
+    journal: Journal
+    faults: FaultInjector
+    apis: list[Api]
+    max_body_bytes: int
+    log_requests: bool = False
+    #: set by MockServer so control views can reload scenarios by name and save state
+    server: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def api_for(self, path: str) -> Api | None:
+        for api in self.apis:
+            if api.owns(path):
+                return api
+        return None
+
+
+def current() -> MockContext:
+    return current_app.extensions["mockserver"]
+
+
+def json_body() -> Any:
+    """The request body parsed as strict JSON, once per request; raises ValueError."""
+    cached = g.get("_json_body")
+    if cached is None:
+        try:
+            cached = ("ok", parse_json(request.get_data(cache=True)))
+        except ValueError as error:
+            cached = ("error", error)
+        g._json_body = cached
+    kind, value = cached
+    if kind == "error":
+        raise value
+    return value

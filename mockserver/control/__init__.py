@@ -1,0 +1,11 @@
+"""The control API of the mock itself, under ``/__mock/``."""
+
+from __future__ import annotations
+
+from ..api import Api
+from .exceptions import HttpError
+from .routes import blueprint
+
+api = Api(name="control", blueprint=blueprint, owns=lambda path: path.startswith("/__mock"), http_error=HttpError)
+
+__all__ = ["api"]

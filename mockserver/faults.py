@@ -1,0 +1,136 @@
+"""Fault injection: latency, a forced status and body, or a dropped connection.
+
+A :class:`FaultRule` matches requests by method, path glob and API, and fires on the
+next ``times`` matching requests, or on a ``probability`` share of them (drawn from a
+seeded generator, so a run is repeatable), or on all of them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import random
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .validation import FieldError, Fields
+
+
+@dataclass
+class FaultRule:
+    id: str
+    method: str | None = None
+    path: str | None = None
+    api: str | None = None
+    latency_ms: float = 0.0
+    status: int | None = None
+    body: Any = None
+    headers: dict[str, str] | None = None
+    drop: bool = False
+    times: int | None = None
+    probability: float | None = None
+    fired: int = 0
+
+    def applies_to(self, method: str, path: str, api: str | None) -> bool:
+        if self.method and self.method.upper() != method:
+            return False
+        if self.api and self.api != api:
+            return False
+        if self.path and not (self.path == path or fnmatch.fnmatchcase(path, self.path)):
+            return False
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        effects = []
+        if self.latency_ms:
+            effects.append(f"latency {self.latency_ms:g} ms")
+        if self.drop:
+            effects.append("drop connection")
+        if self.status is not None:
+            effects.append(f"status {self.status}")
+        return f"fault {self.id} ({', '.join(effects) or 'no effect'})"
+
+
+class FaultInjector:
+    """The active fault rules; thread-safe."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[FaultRule] = []
+        self._ids = itertools.count(1)
+        self._random = random.Random(seed)
+
+    def add(self, *, method: str | None = None, path: str | None = None, api: str | None = None,
+            latency_ms: float = 0.0, status: int | None = None, body: Any = None,
+            headers: dict[str, str] | None = None, drop: bool = False, times: int | None = None,
+            probability: float | None = None) -> FaultRule:
+        """Add a rule. With neither ``times`` nor ``probability`` it fires on every match."""
+        if not (latency_ms or drop or status is not None):
+            raise ValueError("a fault needs at least one effect: latency_ms, status or drop")
+        if latency_ms < 0 or latency_ms > 60_000:
+            raise ValueError("latency_ms must be between 0 and 60000")
+        if status is not None and not 100 <= status <= 599:
+            raise ValueError("status must be an HTTP status code (100-599)")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1")
+        if probability is not None and not 0.0 < probability <= 1.0:
+            raise ValueError("probability must be in (0, 1]")
+        if drop and status is not None:
+            raise ValueError("a fault either drops the connection or answers with a status, not both")
+        with self._lock:
+            rule = FaultRule(id=str(next(self._ids)), method=method.upper() if method else None, path=path,
+                             api=api, latency_ms=float(latency_ms), status=status, body=body,
+                             headers=dict(headers or {}), drop=drop, times=times, probability=probability)
+            self._rules.append(rule)
+        return rule
+
+    def add_from_json(self, document: Any) -> FaultRule:
+        """Add a rule from a control-API request body; raises FieldError or ValueError."""
+        fields = Fields(document, "", known=("method", "path", "api", "latency_ms", "status", "body", "headers",
+                                             "drop", "times", "probability"))
+        headers = fields.obj("headers")
+        if headers is not None:
+            for key, value in headers.value.items():
+                if not isinstance(value, str):
+                    raise FieldError(headers.at(key), "header values must be strings")
+        return self.add(method=fields.str("method"), path=fields.str("path"), api=fields.str("api"),
+                        latency_ms=fields.number("latency_ms", default=0.0), status=fields.int("status"),
+                        body=fields.value.get("body"), headers=headers.value if headers else None,
+                        drop=fields.bool("drop", default=False), times=fields.int("times"),
+                        probability=fields.number("probability"))
+
+    def take(self, method: str, path: str, api: str | None) -> FaultRule | None:
+        """The first rule that fires for this request, consuming one of its ``times``."""
+        if not self._rules:  # the common case, without the lock
+            return None
+        with self._lock:
+            for rule in list(self._rules):
+                if not rule.applies_to(method, path, api):
+                    continue
+                if rule.probability is not None and self._random.random() >= rule.probability:
+                    continue
+                rule.fired += 1
+                if rule.times is not None and rule.fired >= rule.times:
+                    self._rules.remove(rule)
+                return rule
+        return None
+
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    def remove(self, rule_id: str) -> bool:
+        with self._lock:
+            for rule in self._rules:
+                if rule.id == rule_id:
+                    self._rules.remove(rule)
+                    return True
+        return False
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()

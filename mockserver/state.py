@@ -1,0 +1,165 @@
+"""The in-memory store: every API's data, one lock, one clock.
+
+``State`` knows nothing about HTTP. It holds one *backend* per mocked API (see
+:class:`Backend`), each owning a plain data object. The atomicity guarantee, stated in
+the docs, rests on two rules:
+
+* every operation that reads or changes data runs entirely under ``State.lock``
+  (a re-entrant lock), and validates all its input before it changes anything;
+* loading a scenario, importing a snapshot and resetting build the new data on the
+  side and swap it in at once, so a rejected document leaves the store untouched.
+
+The exported *state document* and a *scenario file* share one format: a saved state can
+be loaded as a scenario, and a scenario is a (partial) state.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import Any, Iterable, Protocol
+
+from .clock import Clock
+from .validation import FieldError
+
+STATE_FORMAT = "mockserver-state"
+STATE_VERSION = 1
+
+
+class ScenarioError(ValueError):
+    """A scenario or state document is invalid; says where (file and JSON path) and why."""
+
+    def __init__(self, source: str, path: str, message: str) -> None:
+        self.source = source
+        self.path = path
+        self.message = message
+        where = f"{source}: at {path}" if path else source
+        super().__init__(f"{where}: {message}")
+
+
+class Backend(Protocol):
+    """What the store needs from each API's state model."""
+
+    #: the document section this backend reads and writes (``"wallaroo"``, ``"modelarts"``)
+    name: str
+    #: the live data object; replaced wholesale by load, import and reset
+    data: Any
+
+    def empty(self) -> Any:
+        """A fresh, empty data object."""
+
+    def merge(self, data: Any, section: Any, path: str) -> None:
+        """Add a document section to ``data``; raise FieldError on any mistake."""
+
+    def export(self, data: Any) -> dict[str, Any]:
+        """The full document section describing ``data`` (loadable by :meth:`merge`)."""
+
+
+class State:
+    """All mocked data, guarded by one re-entrant lock."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock or Clock()
+        self.backends: dict[str, Backend] = {}
+        self._baseline: dict[str, Any] = {}
+        self.scenarios: list[str] = []
+        self._baseline_scenarios: list[str] = []
+
+    # -- registry -------------------------------------------------------------------
+    def register(self, backend: Backend) -> Backend:
+        """Add a backend; its data starts empty and empty is its baseline."""
+        with self.lock:
+            backend.data = backend.empty()
+            self.backends[backend.name] = backend
+            self._baseline[backend.name] = copy.deepcopy(backend.data)
+        return backend
+
+    def __getitem__(self, name: str) -> Backend:
+        return self.backends[name]
+
+    # -- documents ------------------------------------------------------------------
+    def _build(self, base: dict[str, Any], documents: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+        """New data objects: ``base`` (copied) with each (source, document) merged in order."""
+        built = {name: copy.deepcopy(data) for name, data in base.items()}
+        for source, document in documents:
+            if not isinstance(document, dict):
+                raise ScenarioError(source, "", "a scenario must be a JSON object")
+            unknown = set(document) - set(self.backends) - {"name", "description", "format", "version", "scenarios", "clock"}
+            if unknown:
+                key = sorted(unknown)[0]
+                raise ScenarioError(source, key, f"unknown section; expected one of: name, description, "
+                                    f"{', '.join(self.backends)}")
+            for name, backend in self.backends.items():
+                if name in document:
+                    try:
+                        backend.merge(built[name], document[name], name)
+                    except FieldError as error:
+                        raise ScenarioError(source, error.path, error.message) from None
+        return built
+
+    def load(self, documents: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False,
+             as_baseline: bool = True) -> None:
+        """Merge scenario documents into the store (or into an empty store if ``replace``).
+
+        ``documents`` are ``(source, document)`` pairs; ``source`` names the file in
+        error messages. All documents are validated before anything changes. With
+        ``as_baseline`` the result also becomes what :meth:`reset` returns to.
+        """
+        documents = list(documents)
+        with self.lock:
+            base = {name: b.empty() for name, b in self.backends.items()} if replace else self._current()
+            built = self._build(base, documents)
+            self._swap(built)
+            names = [str(doc.get("name", source)) for source, doc in documents]
+            self.scenarios = names if replace else self.scenarios + names
+            if as_baseline:
+                self._baseline = {name: copy.deepcopy(data) for name, data in built.items()}
+                self._baseline_scenarios = list(self.scenarios)
+
+    def reset(self) -> None:
+        """Back to the baseline (the scenarios loaded as baseline), in one step."""
+        with self.lock:
+            self._swap({name: copy.deepcopy(data) for name, data in self._baseline.items()})
+            self.scenarios = list(self._baseline_scenarios)
+
+    def export(self) -> dict[str, Any]:
+        """The whole state as a versioned document (also a valid scenario file)."""
+        with self.lock:
+            document: dict[str, Any] = {
+                "format": STATE_FORMAT,
+                "version": STATE_VERSION,
+                "scenarios": list(self.scenarios),
+                "clock": self.clock.describe(),
+            }
+            for name, backend in self.backends.items():
+                document[name] = backend.export(backend.data)
+            return document
+
+    def import_(self, document: Any, source: str = "state document", *, as_baseline: bool = False) -> None:
+        """Replace the whole state with a document from :meth:`export`; validates first."""
+        if not isinstance(document, dict):
+            raise ScenarioError(source, "", "a state document must be a JSON object")
+        if document.get("format", STATE_FORMAT) != STATE_FORMAT:
+            raise ScenarioError(source, "format", f"expected {STATE_FORMAT!r}")
+        version = document.get("version", STATE_VERSION)
+        if version != STATE_VERSION:
+            raise ScenarioError(source, "version", f"unsupported version {version!r}; this server reads version {STATE_VERSION}")
+        scenarios = document.get("scenarios", [])
+        if not isinstance(scenarios, list) or not all(isinstance(s, str) for s in scenarios):
+            raise ScenarioError(source, "scenarios", "expected an array of strings")
+        with self.lock:
+            built = self._build({name: b.empty() for name, b in self.backends.items()}, [(source, document)])
+            self._swap(built)
+            self.scenarios = list(scenarios)
+            if as_baseline:
+                self._baseline = {name: copy.deepcopy(data) for name, data in built.items()}
+                self._baseline_scenarios = list(self.scenarios)
+
+    # -- internals ------------------------------------------------------------------
+    def _current(self) -> dict[str, Any]:
+        return {name: backend.data for name, backend in self.backends.items()}
+
+    def _swap(self, built: dict[str, Any]) -> None:
+        for name, data in built.items():
+            self.backends[name].data = data

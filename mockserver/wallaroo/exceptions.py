@@ -1,0 +1,216 @@
+"""Wallaroo MLOps API errors: one class per error, rendered as ``{"msg", "code"}``.
+
+The vendor's generated client parses only 400, 401 and 500 bodies, so every error the
+API itself raises uses one of those statuses (see docs/fidelity.md for each choice).
+Where a real response was recorded, the message is the recorded one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ApiError
+
+MISSING_USER_IN_KEYCLOAK = "Failed to find user in Keycloak: No user was found in Keycloak."
+
+
+class WallarooError(ApiError):
+    """Base: ``{"msg": <description>, "code": <status>}`` (the "axum-util" error shape)."""
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"msg": self.description, "code": self.status}
+
+
+class HttpError(WallarooError):
+    """A generic HTTP failure (unknown route, wrong method, oversized body) in this shape."""
+
+    def __init__(self, status: int, description: str) -> None:
+        self.status = status
+        super().__init__(description)
+
+
+# -- 400 ---------------------------------------------------------------------------
+class BadRequest(WallarooError):
+    status = 400
+    description = "Bad request."
+
+
+class MalformedJson(BadRequest):
+    """The body is not JSON (axum's JsonSyntaxError wording)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Failed to parse the request body as JSON: {reason}")
+
+
+class InvalidBody(BadRequest):
+    """A member is missing or of the wrong type (axum's JsonDataError wording)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Failed to deserialize the JSON body into the target type: {reason}")
+
+
+class WorkspaceNotFound(BadRequest):
+    def __init__(self, workspace_id: int) -> None:
+        super().__init__(f"Bad request: workspace {workspace_id} was not found.")
+
+
+class DuplicateWorkspaceName(BadRequest):
+    """Names are unique instance-wide (DB constraint ``workspace_name_key``)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            "Failed to create workspace: GraphQL error: [\"Uniqueness violation. duplicate key value violates "
+            f"unique constraint \\\"workspace_name_key\\\"\"] (a workspace named '{name}' already exists)"
+        )
+
+
+class InvalidWorkspaceName(BadRequest):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"Bad request: workspace name '{name}' is invalid: it must be DNS-compatible (ASCII letters, digits and "
+            "dashes), start with a letter, not end with a dash, and be shorter than 64 characters."
+        )
+
+
+class CallerHasNoEmail(BadRequest):
+    """What a user registered without an email sees (the seed's troubleshooting section)."""
+
+    description = (
+        "Failed to create workspace: GraphQL error: cannot proceed to insert array relations since insert to "
+        "table \"workspace\" affects zero rows (the calling user has no email address)"
+    )
+
+
+class UserIdentityRequired(BadRequest):
+    description = "Bad request: either email or user_id is required."
+
+
+class InvalidUserType(BadRequest):
+    def __init__(self, value: str) -> None:
+        super().__init__(f"Bad request: invalid user_type '{value}'; expected OWNER or COLLABORATOR.")
+
+
+class EmailInUse(BadRequest):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"Bad request: a user with the email '{email}' already exists.")
+
+
+class InvalidEmail(BadRequest):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"Bad request: '{email}' is not a valid email address.")
+
+
+# -- 401 ---------------------------------------------------------------------------
+class Unauthorized(WallarooError):
+    status = 401
+    description = "A permissions error occurred."
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="master"'}
+
+
+class MissingToken(Unauthorized):
+    description = "Jwt is missing"
+
+
+class MalformedAuthorization(Unauthorized):
+    description = "Jwt is missing: the Authorization header must be 'Bearer <access token>'"
+
+
+class InvalidToken(Unauthorized):
+    description = "Jwt verification fails"
+
+
+class ExpiredToken(Unauthorized):
+    description = "Jwt is expired"
+
+
+class UserDisabled(Unauthorized):
+    description = "Jwt verification fails: the user account is disabled"
+
+
+class UnknownTokenUser(Unauthorized):
+    description = "Jwt verification fails: the token's user does not exist"
+
+
+class AdminRequired(Unauthorized):
+    description = "A permissions error occurred: this operation requires the admin role."
+
+
+# -- 500 (recorded behaviour of the real API) -------------------------------------
+class InternalError(WallarooError):
+    status = 500
+    description = "Internal Server Error"
+
+
+class UserNotFoundInKeycloak(InternalError):
+    """Recorded on remove_user with an unknown email; the same lookup serves add_user."""
+
+    description = MISSING_USER_IN_KEYCLOAK
+
+
+class KeycloakQueryFailed(InternalError):
+    """Recorded on users/deactivate and users/activate with an unknown email."""
+
+    description = "error querying keycloak server"
+
+
+# -- Keycloak's own token endpoint (OAuth2 error shape, not {msg, code}) -----------
+class OAuthError(ApiError):
+    """Keycloak's ``{"error", "error_description"}`` body on the token endpoint."""
+
+    error = "invalid_request"
+
+    def __init__(self, description: str | None = None, *, status: int | None = None, error: str | None = None) -> None:
+        if status is not None:
+            self.status = status
+        if error is not None:
+            self.error = error
+        super().__init__(description)
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"error": self.error, "error_description": self.description}
+
+
+class InvalidGrant(OAuthError):
+    status = 401
+    error = "invalid_grant"
+    description = "Invalid user credentials"
+
+
+class AccountDisabled(OAuthError):
+    status = 400
+    error = "invalid_grant"
+    description = "Account disabled"
+
+
+class InvalidRefreshToken(OAuthError):
+    status = 400
+    error = "invalid_grant"
+    description = "Invalid refresh token"
+
+
+class InactiveRefreshToken(OAuthError):
+    status = 400
+    error = "invalid_grant"
+    description = "Token is not active"
+
+
+class UnsupportedGrantType(OAuthError):
+    status = 400
+    error = "unsupported_grant_type"
+    description = "Unsupported grant_type"
+
+
+class InvalidClient(OAuthError):
+    status = 401
+    error = "invalid_client"
+    description = "Invalid client or Invalid client credentials"
+
+
+class MissingFormParameter(OAuthError):
+    status = 400
+    error = "invalid_request"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Missing form parameter: {name}")

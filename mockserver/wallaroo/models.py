@@ -1,0 +1,526 @@
+"""Wallaroo state and behaviour: users (a Keycloak realm), workspaces, memberships.
+
+No HTTP here: views pass in plain values and get plain values back. Every public
+method of :class:`WallarooBackend` runs under the store lock and checks all its input
+before changing anything, so a rejected call leaves the data as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import jwt
+
+from ..validation import FieldError, Fields
+from . import exceptions as errors
+from . import tokens
+
+if TYPE_CHECKING:
+    from ..state import State
+
+OWNER = "OWNER"
+COLLABORATOR = "COLLABORATOR"
+USER_TYPES = (OWNER, COLLABORATOR)
+KNOWN_CLIENTS = ("sdk-client", "api-client", "admin-cli", "account", "security-admin-console")
+DEFAULT_WORKSPACE_SUFFIX = " - Default Workspace"
+# Scenario items without a timestamp get this one, so a scenario always loads the same.
+SCENARIO_EPOCH_MS = 1735689600000  # 2025-01-01T00:00:00Z
+_DNS_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_USER_ID_NAMESPACE = uuid.UUID("6f9c1d8e-3b7a-4c5e-9d2f-0a1b2c3d4e5f")
+
+
+def iso_timestamp(epoch_seconds: float) -> str:
+    """``2024-07-11T16:51:50.885751+00:00``, the format of ``created_at``."""
+    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).isoformat(timespec="microseconds")
+
+
+def is_dns_compliant(name: str) -> bool:
+    """The SDK's rule: a letter first, then letters, digits, dashes; no trailing dash; < 64."""
+    return bool(_DNS_NAME.match(name)) and not name.endswith("-") and len(name) < 64
+
+
+def default_workspace_name(email: str) -> str:
+    return f"{email}{DEFAULT_WORKSPACE_SUFFIX}"
+
+
+@dataclass
+class User:
+    """A Keycloak user of the ``master`` realm."""
+
+    id: str
+    username: str
+    password: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    enabled: bool = True
+    email_verified: bool = False
+    admin: bool = False
+    created_timestamp: int = SCENARIO_EPOCH_MS
+    required_actions: list[str] = field(default_factory=list)
+
+    def representation(self, *, detailed: bool = False) -> dict[str, Any]:
+        """Keycloak's UserRepresentation, as ``users/query`` returns it."""
+        body: dict[str, Any] = {
+            "access": {"manageGroupMembership": True, "view": True, "mapRoles": True, "impersonate": False,
+                       "manage": True},
+            "createdTimestamp": self.created_timestamp,
+            "disableableCredentialTypes": [],
+        }
+        if self.email is not None:
+            body["email"] = self.email
+        body["emailVerified"] = self.email_verified
+        body["enabled"] = self.enabled
+        if detailed:
+            body["federatedIdentities"] = []
+        if self.first_name is not None:
+            body["firstName"] = self.first_name
+        body["id"] = self.id
+        if self.last_name is not None:
+            body["lastName"] = self.last_name
+        body["notBefore"] = 0
+        body["requiredActions"] = list(self.required_actions)
+        body["username"] = self.username
+        return body
+
+    def export(self) -> dict[str, Any]:
+        return {"id": self.id, "username": self.username, "password": self.password, "email": self.email,
+                "first_name": self.first_name, "last_name": self.last_name, "enabled": self.enabled,
+                "email_verified": self.email_verified, "admin": self.admin,
+                "created_timestamp": self.created_timestamp, "required_actions": list(self.required_actions),
+                "default_workspace": False}
+
+
+@dataclass
+class Workspace:
+    id: int
+    name: str
+    created_at: str
+    created_by: str
+    archived: bool = False
+    models: list[int] = field(default_factory=list)
+    pipelines: list[int] = field(default_factory=list)
+    #: user id -> OWNER or COLLABORATOR, in the order they joined
+    members: dict[str, str] = field(default_factory=dict)
+
+    def item(self) -> dict[str, Any]:
+        """The ``workspaces/list`` item (all seven fields are required by the SDK)."""
+        return {"id": self.id, "name": self.name, "created_at": self.created_at, "created_by": self.created_by,
+                "archived": self.archived, "models": list(self.models), "pipelines": list(self.pipelines)}
+
+    def export(self) -> dict[str, Any]:
+        body = self.item()
+        body["members"] = [{"user": user_id, "user_type": user_type} for user_id, user_type in self.members.items()]
+        return body
+
+
+@dataclass
+class Settings:
+    signing_key: str = "mockserver-wallaroo-signing-key"
+    access_token_lifetime: int = 3600
+    refresh_token_lifetime: int = 1800
+    default_workspace_on_invite: bool = True
+
+    FIELDS = ("signing_key", "access_token_lifetime", "refresh_token_lifetime", "default_workspace_on_invite")
+
+
+@dataclass
+class WallarooData:
+    users: dict[str, User] = field(default_factory=dict)
+    workspaces: dict[int, Workspace] = field(default_factory=dict)
+    #: lower-cased email and username -> user id
+    logins: dict[str, str] = field(default_factory=dict)
+    #: workspace name -> id (names are unique instance-wide)
+    workspace_names: dict[str, int] = field(default_factory=dict)
+    next_workspace_id: int = 1
+    next_user_seq: int = 1
+    settings: Settings = field(default_factory=Settings)
+
+
+class WallarooBackend:
+    """The Wallaroo instance: its Keycloak realm and its workspaces."""
+
+    name = "wallaroo"
+    data: WallarooData
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    # == scenario documents ==========================================================
+    def empty(self) -> WallarooData:
+        return WallarooData()
+
+    def merge(self, data: WallarooData, section: Any, path: str) -> None:
+        fields = Fields(section, path, known=("settings", "users", "workspaces", "next_workspace_id", "next_user_seq"))
+        settings = fields.obj("settings", known=Settings.FIELDS)
+        if settings is not None:
+            s = data.settings
+            s.signing_key = settings.str("signing_key", default=s.signing_key)
+            s.access_token_lifetime = settings.int("access_token_lifetime", default=s.access_token_lifetime, minimum=1)
+            s.refresh_token_lifetime = settings.int("refresh_token_lifetime", default=s.refresh_token_lifetime, minimum=1)
+            s.default_workspace_on_invite = settings.bool("default_workspace_on_invite",
+                                                          default=s.default_workspace_on_invite)
+        wants_default_workspace: list[User] = []
+        for item in fields.objects("users", known=("id", "username", "password", "email", "first_name", "last_name",
+                                                    "enabled", "email_verified", "admin", "created_timestamp",
+                                                    "required_actions", "default_workspace")):
+            email = item.str("email")
+            username = item.str("username") or email
+            if not username:
+                raise FieldError(item.at("username"), "a user needs a username or an email")
+            if email is not None and not _EMAIL.match(email):
+                raise FieldError(item.at("email"), f"'{email}' is not an email address")
+            user_id = item.str("id") or str(uuid.uuid5(_USER_ID_NAMESPACE, username.lower()))
+            if user_id in data.users:
+                raise FieldError(item.at("id"), f"duplicate user id '{user_id}'")
+            for login in {username.lower(), (email or username).lower()}:
+                if login in data.logins:
+                    raise FieldError(item.path, f"a user with the username or email '{login}' already exists")
+            user = User(id=user_id, username=username, password=item.str("password", default=username), email=email,
+                        first_name=item.str("first_name"), last_name=item.str("last_name"),
+                        enabled=item.bool("enabled", default=True),
+                        email_verified=item.bool("email_verified", default=False),
+                        admin=item.bool("admin", default=False),
+                        created_timestamp=item.int("created_timestamp", default=SCENARIO_EPOCH_MS, minimum=0),
+                        required_actions=item.str_list("required_actions", default=[]))
+            self._add_user(data, user)
+            if email and item.bool("default_workspace", default=True):
+                wants_default_workspace.append(user)
+        for item in fields.objects("workspaces", known=("id", "name", "created_at", "created_by", "archived", "models",
+                                                         "pipelines", "members")):
+            name = item.str("name", required=True, nullable=False)
+            if name in data.workspace_names:
+                raise FieldError(item.at("name"), f"duplicate workspace name '{name}'")
+            workspace_id = item.int("id", minimum=1)
+            if workspace_id is None:
+                workspace_id = data.next_workspace_id
+            if workspace_id in data.workspaces:
+                raise FieldError(item.at("id"), f"duplicate workspace id {workspace_id}")
+            members: dict[str, str] = {}
+            for member in item.objects("members", known=("user", "user_type")):
+                ref = member.str("user", required=True, nullable=False)
+                user = self._find(data, ref)
+                if user is None:
+                    raise FieldError(member.at("user"), f"no user with the id, email or username '{ref}'")
+                user_type = (member.str("user_type") or COLLABORATOR).upper()
+                if user_type not in USER_TYPES:
+                    raise FieldError(member.at("user_type"), f"expected OWNER or COLLABORATOR, got '{user_type}'")
+                members[user.id] = user_type
+            created_by = item.str("created_by")
+            if created_by is None:
+                owners = [uid for uid, kind in members.items() if kind == OWNER]
+                created_by = owners[0] if owners else ""
+            created_at = item.str("created_at", default=iso_timestamp(SCENARIO_EPOCH_MS / 1000))
+            try:
+                datetime.fromisoformat(created_at)
+            except ValueError:
+                raise FieldError(item.at("created_at"), f"'{created_at}' is not an ISO 8601 timestamp") from None
+            self._add_workspace(data, Workspace(
+                id=workspace_id, name=name, created_at=created_at, created_by=created_by,
+                archived=item.bool("archived", default=False), models=item.int_list("models", default=[]),
+                pipelines=item.int_list("pipelines", default=[]), members=members))
+        for user in wants_default_workspace:
+            self._ensure_default_workspace(data, user, created_at=iso_timestamp(user.created_timestamp / 1000))
+        data.next_workspace_id = max(data.next_workspace_id, fields.int("next_workspace_id", default=1, minimum=1))
+        data.next_user_seq = max(data.next_user_seq, fields.int("next_user_seq", default=1, minimum=1))
+
+    def export(self, data: WallarooData) -> dict[str, Any]:
+        s = data.settings
+        return {
+            "settings": {name: getattr(s, name) for name in Settings.FIELDS},
+            "users": [user.export() for user in data.users.values()],
+            "workspaces": [workspace.export() for workspace in data.workspaces.values()],
+            "next_workspace_id": data.next_workspace_id,
+            "next_user_seq": data.next_user_seq,
+        }
+
+    # == helpers (call with the lock held) =============================================
+    @staticmethod
+    def _add_user(data: WallarooData, user: User) -> None:
+        data.users[user.id] = user
+        data.logins[user.username.lower()] = user.id
+        if user.email:
+            data.logins[user.email.lower()] = user.id
+
+    @staticmethod
+    def _add_workspace(data: WallarooData, workspace: Workspace) -> None:
+        data.workspaces[workspace.id] = workspace
+        data.workspace_names[workspace.name] = workspace.id
+        data.next_workspace_id = max(data.next_workspace_id, workspace.id + 1)
+
+    @staticmethod
+    def _find(data: WallarooData, ref: str) -> User | None:
+        """A user by id, email or username (the last two case-insensitively, as Keycloak)."""
+        user = data.users.get(ref)
+        if user is None:
+            user_id = data.logins.get(ref.lower())
+            user = data.users.get(user_id) if user_id else None
+        return user
+
+    def _find_by_email(self, email: str) -> User | None:
+        user_id = self.data.logins.get(email.lower())
+        user = self.data.users.get(user_id) if user_id else None
+        return user if user is not None and user.email and user.email.lower() == email.lower() else None
+
+    def _ensure_default_workspace(self, data: WallarooData, user: User, created_at: str) -> None:
+        assert user.email
+        name = default_workspace_name(user.email)
+        if name in data.workspace_names:
+            return
+        self._add_workspace(data, Workspace(id=data.next_workspace_id, name=name, created_at=created_at,
+                                            created_by=user.email, members={user.id: OWNER}))
+
+    def _workspace(self, workspace_id: int) -> Workspace:
+        workspace = self.data.workspaces.get(workspace_id)
+        if workspace is None:
+            raise errors.WorkspaceNotFound(workspace_id)
+        return workspace
+
+    def _new_user_id(self) -> str:
+        """Deterministic ids for users created at run time (same sequence after each reset)."""
+        seq = self.data.next_user_seq
+        self.data.next_user_seq += 1
+        digest = hashlib.sha256(f"wallaroo-user:{seq}".encode()).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
+
+    @staticmethod
+    def _require_admin(caller: User) -> None:
+        if not caller.admin:
+            raise errors.AdminRequired()
+
+    def _now(self) -> float:
+        return self.state.clock.now()
+
+    # == users and tokens ============================================================
+    def find_user(self, ref: str) -> User | None:
+        """A user by id, email or username."""
+        with self.state.lock:
+            return self._find(self.data, ref)
+
+    def users(self) -> list[User]:
+        with self.state.lock:
+            return list(self.data.users.values())
+
+    def login(self, *, client_id: str, username: str, password: str, issuer: str) -> dict[str, Any]:
+        """The ``password`` grant of Keycloak's token endpoint."""
+        with self.state.lock:
+            if client_id not in KNOWN_CLIENTS:
+                raise errors.InvalidClient()
+            user = self._find(self.data, username)
+            if user is None or user.password != password:
+                raise errors.InvalidGrant()
+            if not user.enabled:
+                raise errors.AccountDisabled()
+            return self._token_response(user, client_id, issuer, str(uuid.uuid4()))
+
+    def refresh(self, *, client_id: str, refresh_token: str, issuer: str) -> dict[str, Any]:
+        """The ``refresh_token`` grant."""
+        with self.state.lock:
+            if client_id not in KNOWN_CLIENTS:
+                raise errors.InvalidClient()
+            try:
+                claims = tokens.decode(refresh_token, self.data.settings.signing_key)
+            except jwt.InvalidTokenError:
+                raise errors.InvalidRefreshToken() from None
+            if claims.get("typ") != "Refresh":
+                raise errors.InvalidRefreshToken()
+            if claims.get("exp", 0) <= self._now():
+                raise errors.InactiveRefreshToken()
+            user = self.data.users.get(claims.get("sub", ""))
+            if user is None or not user.enabled:
+                raise errors.InactiveRefreshToken()
+            return self._token_response(user, client_id, issuer, str(claims.get("sid") or uuid.uuid4()))
+
+    def _token_response(self, user: User, client_id: str, issuer: str, session_id: str) -> dict[str, Any]:
+        s = self.data.settings
+        now = self._now()
+        access = tokens.encode(tokens.access_claims(user, client_id=client_id, issuer=issuer, now=now,
+                                                    lifetime=s.access_token_lifetime, session_id=session_id),
+                               s.signing_key)
+        refresh = tokens.encode(tokens.refresh_claims(user, client_id=client_id, issuer=issuer, now=now,
+                                                      lifetime=s.refresh_token_lifetime, session_id=session_id),
+                                s.signing_key)
+        return {"access_token": access, "expires_in": s.access_token_lifetime,
+                "refresh_expires_in": s.refresh_token_lifetime, "refresh_token": refresh, "token_type": "Bearer",
+                "not-before-policy": 0, "session_state": session_id, "scope": "profile email"}
+
+    def issue_token(self, ref: str, *, issuer: str = "http://localhost/auth/realms/master",
+                    client_id: str = "api-client", lifetime: int | None = None) -> str:
+        """An access token for a user (by id, email or username), without a password."""
+        with self.state.lock:
+            user = self._find(self.data, ref)
+            if user is None:
+                raise KeyError(f"no Wallaroo user with the id, email or username {ref!r}")
+            s = self.data.settings
+            claims = tokens.access_claims(user, client_id=client_id, issuer=issuer, now=self._now(),
+                                          lifetime=lifetime or s.access_token_lifetime, session_id=str(uuid.uuid4()))
+            return tokens.encode(claims, s.signing_key)
+
+    def authenticate(self, authorization: str | None) -> User:
+        """The user behind an ``Authorization: Bearer`` header, or a 401 error."""
+        if not authorization:
+            raise errors.MissingToken()
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise errors.MalformedAuthorization()
+        with self.state.lock:
+            try:
+                claims = tokens.decode(token, self.data.settings.signing_key)
+            except jwt.InvalidTokenError:
+                raise errors.InvalidToken() from None
+            if claims.get("typ") != "Bearer":
+                raise errors.InvalidToken()
+            exp = claims.get("exp")
+            if not isinstance(exp, (int, float)) or exp <= self._now():
+                raise errors.ExpiredToken()
+            user = self.data.users.get(claims.get("sub", ""))
+            if user is None:
+                raise errors.UnknownTokenUser()
+            if not user.enabled:
+                raise errors.UserDisabled()
+            return user
+
+    def query_users(self, caller: User, user_ids: list[str] | None) -> dict[str, Any]:
+        with self.state.lock:
+            if user_ids is None:
+                return {user.id: user.representation() for user in self.data.users.values()}
+            found: dict[str, Any] = {}
+            for user_id in user_ids:
+                user = self.data.users.get(user_id)
+                found[user_id] = user.representation(detailed=True) if user else None
+            return found
+
+    def invite(self, caller: User, *, email: str, password: str | None, roles: list[str] | None,
+               require_reset: bool | None) -> dict[str, str]:
+        with self.state.lock:
+            self._require_admin(caller)
+            if not _EMAIL.match(email):
+                raise errors.InvalidEmail(email)
+            if email.lower() in self.data.logins:
+                raise errors.EmailInUse(email)
+            user_id = self._new_user_id()
+            if password is None:
+                password = "Mock-" + hashlib.sha256(f"password:{user_id}".encode()).hexdigest()[:12]
+            user = User(id=user_id, username=email.lower(), password=password, email=email.lower(),
+                        admin=bool(roles) and any(role in ("admin", "admin_user") for role in roles or ()),
+                        created_timestamp=int(self._now() * 1000),
+                        required_actions=["UPDATE_PASSWORD"] if require_reset else [])
+            self._add_user(self.data, user)
+            if self.data.settings.default_workspace_on_invite:
+                self._ensure_default_workspace(self.data, user, created_at=iso_timestamp(self._now()))
+            return {"id": user.id, "password": password}
+
+    def set_enabled(self, caller: User, *, email: str, enabled: bool) -> None:
+        with self.state.lock:
+            self._require_admin(caller)
+            user = self._find_by_email(email)
+            if user is None:
+                raise errors.KeycloakQueryFailed()
+            user.enabled = enabled
+
+    def edit_user(self, caller: User, *, user_id: str, first_name: str, last_name: str, email: str,
+                  enabled: bool, is_admin: bool) -> None:
+        with self.state.lock:
+            self._require_admin(caller)
+            user = self.data.users.get(user_id)
+            if user is None:
+                raise errors.KeycloakQueryFailed()
+            if not _EMAIL.match(email):
+                raise errors.InvalidEmail(email)
+            holder = self.data.logins.get(email.lower())
+            if holder is not None and holder != user.id:
+                raise errors.EmailInUse(email)
+            if user.email:
+                self.data.logins.pop(user.email.lower(), None)
+            self.data.logins[user.username.lower()] = user.id
+            user.email = email
+            self.data.logins[email.lower()] = user.id
+            user.first_name, user.last_name = first_name, last_name
+            user.enabled, user.admin = enabled, is_admin
+
+    def add_user(self, **fields: Any) -> User:
+        """Python helper: add a user as a scenario would (see fixtures/README)."""
+        with self.state.lock:
+            document = {"users": [fields]}
+            before = set(self.data.users)
+            self.merge(self.data, document, "wallaroo")
+            (new_id,) = set(self.data.users) - before
+            return self.data.users[new_id]
+
+    # == workspaces ==================================================================
+    def list_workspaces(self, caller: User, user_ids: list[str] | None) -> list[dict[str, Any]]:
+        with self.state.lock:
+            workspaces = self.data.workspaces.values()
+            if user_ids is None:
+                if not caller.admin:
+                    workspaces = [w for w in workspaces if caller.id in w.members]
+            else:
+                wanted = set(user_ids)
+                workspaces = [w for w in workspaces if wanted.intersection(w.members)]
+            return [w.item() for w in sorted(workspaces, key=lambda w: w.id)]
+
+    def create_workspace(self, caller: User, name: str) -> int:
+        with self.state.lock:
+            if not is_dns_compliant(name):
+                raise errors.InvalidWorkspaceName(name)
+            if name in self.data.workspace_names:
+                raise errors.DuplicateWorkspaceName(name)
+            if not caller.email:
+                raise errors.CallerHasNoEmail()
+            workspace = Workspace(id=self.data.next_workspace_id, name=name, created_at=iso_timestamp(self._now()),
+                                  created_by=caller.id, members={caller.id: OWNER})
+            self._add_workspace(self.data, workspace)
+            return workspace.id
+
+    def add_workspace(self, **fields: Any) -> Workspace:
+        """Python helper: add a workspace as a scenario would."""
+        with self.state.lock:
+            before = set(self.data.workspaces)
+            self.merge(self.data, {"workspaces": [fields]}, "wallaroo")
+            (new_id,) = set(self.data.workspaces) - before
+            return self.data.workspaces[new_id]
+
+    def add_workspace_user(self, caller: User, *, workspace_id: int, email: str | None, user_id: str | None,
+                           user_type: str | None) -> None:
+        with self.state.lock:
+            workspace = self._workspace(workspace_id)
+            if not email and not user_id:
+                raise errors.UserIdentityRequired()
+            kind = (user_type or COLLABORATOR).upper()
+            if kind not in USER_TYPES:
+                raise errors.InvalidUserType(user_type or "")
+            user = self._find_by_email(email) if email else self.data.users.get(user_id or "")
+            if user is None:
+                raise errors.UserNotFoundInKeycloak()
+            workspace.members[user.id] = kind  # re-adding updates the type (an upsert)
+
+    def list_workspace_users(self, caller: User, workspace_id: int) -> list[dict[str, Any]]:
+        with self.state.lock:
+            workspace = self._workspace(workspace_id)
+            return [{"user_id": uid, "user_type": kind} for uid, kind in workspace.members.items()]
+
+    def remove_workspace_user(self, caller: User, *, workspace_id: int, email: str | None,
+                              user_id: str | None) -> int:
+        with self.state.lock:
+            workspace = self._workspace(workspace_id)
+            if not email and not user_id:
+                raise errors.UserIdentityRequired()
+            if email:
+                user = self._find_by_email(email)
+                if user is None:
+                    raise errors.UserNotFoundInKeycloak()
+                user_id = user.id
+            return 1 if workspace.members.pop(user_id or "", None) is not None else 0
+
+    def validate_workspaces(self, caller: User) -> dict[str, Any]:
+        """One-time migrations on a real instance; here every workspace is already valid."""
+        with self.state.lock:
+            self._require_admin(caller)
+            return {}

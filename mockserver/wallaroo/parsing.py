@@ -1,0 +1,136 @@
+"""Reading Wallaroo request bodies into plain values, with the API's own 400 errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+
+from ..context import json_body
+from ..validation import FieldError, Fields
+from . import exceptions as errors
+
+
+def body_fields(*, optional: bool = False) -> Fields:
+    """The JSON object body; ``optional`` bodies may be empty (``workspaces/validate``)."""
+    if optional and not request.get_data(cache=True).strip():
+        return Fields({})
+    try:
+        value = json_body()
+    except ValueError as error:
+        raise errors.MalformedJson(str(error)) from None
+    try:
+        return Fields(value)
+    except FieldError as error:
+        raise errors.InvalidBody(f"invalid type: {error.message}") from None
+
+
+def _read(reader: Any) -> Any:
+    try:
+        return reader()
+    except FieldError as error:
+        raise errors.InvalidBody(f"{error.path}: {error.message}") from None
+
+
+def user_ids_filter(fields: Fields) -> list[str] | None:
+    """``workspaces/list`` filter: ``user_id`` (spec, SDK) or ``user_ids`` (newer docs)."""
+    def read() -> list[str] | None:
+        single = fields.str("user_id")
+        many = fields.str_list("user_ids")
+        if single is None and many is None:
+            return None
+        return ([single] if single is not None else []) + (many or [])
+    return _read(read)
+
+
+def query_user_ids(fields: Fields) -> list[str] | None:
+    return _read(lambda: fields.str_list("user_ids"))
+
+
+def workspace_name(fields: Fields) -> str:
+    return _read(lambda: fields.str("workspace_name", required=True, nullable=False))
+
+
+def workspace_id(fields: Fields) -> int:
+    return _read(lambda: fields.int("workspace_id", required=True, nullable=False, minimum=0))
+
+
+@dataclass
+class MemberRef:
+    workspace_id: int
+    email: str | None
+    user_id: str | None
+    user_type: str | None = None
+
+
+def member_ref(fields: Fields, *, with_type: bool) -> MemberRef:
+    def read() -> MemberRef:
+        ref = MemberRef(workspace_id=fields.int("workspace_id", required=True, nullable=False, minimum=0),
+                        email=fields.str("email"), user_id=fields.str("user_id"))
+        fields.str("url")  # accepted (the SDK sends it) but unused
+        if with_type:
+            ref.user_type = fields.str("user_type")
+        return ref
+    return _read(read)
+
+
+@dataclass
+class Invite:
+    email: str
+    password: str | None
+    roles: list[str] | None
+    require_reset: bool | None
+
+
+def invite(fields: Fields) -> Invite:
+    return _read(lambda: Invite(email=fields.str("email", required=True, nullable=False),
+                                password=fields.str("password"), roles=fields.str_list("roles"),
+                                require_reset=fields.bool("require_reset")))
+
+
+def email(fields: Fields) -> str:
+    return _read(lambda: fields.str("email", required=True, nullable=False))
+
+
+@dataclass
+class UserEdit:
+    user_id: str
+    first_name: str
+    last_name: str
+    email: str
+    enabled: bool
+    is_admin: bool
+
+
+def user_edit(fields: Fields) -> UserEdit:
+    def read() -> UserEdit:
+        return UserEdit(user_id=fields.str("id", required=True, nullable=False),
+                        first_name=fields.str("firstName", required=True, nullable=False),
+                        last_name=fields.str("lastName", required=True, nullable=False),
+                        email=fields.str("email", required=True, nullable=False),
+                        enabled=fields.bool("enabled", required=True, nullable=False),
+                        is_admin=fields.bool("isAdmin", required=True, nullable=False))
+    return _read(read)
+
+
+@dataclass
+class TokenRequest:
+    grant_type: str
+    client_id: str
+    username: str | None
+    password: str | None
+    refresh_token: str | None
+
+
+def token_request() -> TokenRequest:
+    """Keycloak's token endpoint takes form fields (``application/x-www-form-urlencoded``)."""
+    form = request.form
+    grant_type = form.get("grant_type")
+    if not grant_type:
+        raise errors.MissingFormParameter("grant_type")
+    client_id = form.get("client_id")
+    if not client_id:
+        raise errors.InvalidClient("Missing form parameter: client_id")
+    return TokenRequest(grant_type=grant_type, client_id=client_id, username=form.get("username"),
+                        password=form.get("password"), refresh_token=form.get("refresh_token"))
