@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
 from .context import MockContext, current
@@ -37,6 +37,9 @@ def create_app(context: MockContext) -> Flask:
     """Build the WSGI app serving every API in ``context.apis`` at the root."""
     app = Flask("mockserver")
     app.config["MAX_CONTENT_LENGTH"] = context.max_body_bytes
+    # Neither API answers OPTIONS; Flask's automatic answer (200, empty text/html) would be
+    # the one non-JSON reply of the app. Without it OPTIONS is a 405 in the API's shape.
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.json.sort_keys = False  # keep the field order of the real APIs
     app.json.ensure_ascii = False
     app.json.compact = True
@@ -59,6 +62,7 @@ def _before_request() -> Response | None:
     g.started = time.perf_counter()
     g.request_id = uuid.uuid4().hex
     g.api = ctx.api_for(request.path)
+    _enforce_body_cap()
     rule = ctx.faults.take(request.method, request.path, g.api.name if g.api else None)
     if rule is None:
         return None
@@ -81,10 +85,31 @@ def _before_request() -> Response | None:
     return response
 
 
+def _enforce_body_cap() -> None:
+    """Read the body before any view or fault runs, so an over-limit body is always a 413.
+
+    Werkzeug checks MAX_CONTENT_LENGTH only when something reads the body: a view that
+    never does (``GET /v1/api/config``, ``POST /__mock/reset``) would act on an oversized
+    request. Reading here also bounds chunked bodies, which carry no Content-Length.
+    """
+    try:
+        request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        g.body_too_large = True
+        raise
+
+
 def app_json(body: Any, status: int = 200) -> Response:
     from flask import current_app
 
-    return current_app.response_class(current_app.json.dumps(body) + "\n", status=status, mimetype="application/json")
+    text = current_app.json.dumps(body) + "\n"
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # a lone surrogate (e.g. from a scenario file) has no UTF-8 form: \u-escape it
+        # rather than fail while answering, possibly while answering an error
+        data = (current_app.json.dumps(body, ensure_ascii=True) + "\n").encode("ascii")
+    return current_app.response_class(data, status=status, mimetype="application/json")
 
 
 def _after_request(response: Response) -> Response:
@@ -100,8 +125,9 @@ def _record(status: int | None, response: Response | None) -> None:
     if not ctx.journal.enabled and not ctx.log_requests:
         return
     content_length = request.content_length or 0
-    if content_length > ctx.max_body_bytes:
-        body, parsed = f"<{content_length} bytes, over the {ctx.max_body_bytes}-byte limit>", None
+    if g.get("body_too_large") or content_length > ctx.max_body_bytes:
+        size = f"{content_length} bytes" if content_length else "a body"
+        body, parsed = f"<{size}, over the {ctx.max_body_bytes}-byte limit>", None
     else:
         raw = request.get_data(cache=True)
         body = raw.decode("utf-8", "replace")

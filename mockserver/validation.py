@@ -8,6 +8,7 @@ turns it into a message naming the file and the path.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator
 
 _MISSING = object()
@@ -159,10 +160,13 @@ class Fields:
 def parse_json(raw: bytes) -> Any:
     """Decode a request body as strict JSON, raising ValueError with a readable reason.
 
-    Strict means: UTF-8 only, no NaN/Infinity, and nesting deep enough to exhaust the
-    parser is reported as an error rather than crashing the worker.
+    Strict means: UTF-8 only, no NaN/Infinity or numbers beyond the float range, no
+    unpaired UTF-16 surrogate escapes (``"\\ud800"`` is not a character, and could never
+    be answered or exported as UTF-8), and nesting deep enough to exhaust the parser is
+    reported as an error rather than crashing the worker.
     """
     import json
+    import math
 
     if not raw.strip():
         raise ValueError("the request body is empty; a JSON object is required")
@@ -174,9 +178,44 @@ def parse_json(raw: bytes) -> Any:
     def reject_constant(name: str) -> Any:
         raise ValueError(f"{name} is not valid JSON")
 
+    def finite_float(literal: str) -> float:
+        # 1e999 would become inf, which no JSON answer (or datetime, or int()) can carry
+        value = float(literal)
+        if value in (math.inf, -math.inf):
+            raise ValueError(f"the number {literal[:40]} is out of range")
+        return value
+
     try:
-        return json.loads(text, parse_constant=reject_constant)
+        value = json.loads(text, parse_constant=reject_constant, parse_float=finite_float)
     except json.JSONDecodeError as error:
         raise ValueError(f"{error.msg} at line {error.lineno} column {error.colno}") from None
     except RecursionError:
         raise ValueError("the request body is nested too deeply") from None
+    except ValueError as error:
+        if "integer string conversion" in str(error):  # Python's 4300-digit limit on int()
+            raise ValueError("an integer in the request body has too many digits") from None
+        raise
+    if _SURROGATE_ESCAPE.search(text):  # cheap test first: the walk is rarely needed
+        _reject_lone_surrogates(value)
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _reject_lone_surrogates(value: Any) -> None:
+    """Raise ValueError if any string (key or value) holds an unpaired surrogate."""
+    stack = [value]
+    while stack:  # iterative: the document may be nested as deeply as the parser allows
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise ValueError(f"the request body contains an unpaired UTF-16 surrogate "
+                                 f"(\\u{ord(item[error.start]):04x}), which is not a character") from None
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
