@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from flask import has_request_context, request
+
 from ..api import Api
-from .exceptions import HttpError
+from ..errors import ApiError
+from .exceptions import HttpError, KeycloakHttpError
 from .models import WallarooBackend
 from .routes import blueprint
 
@@ -12,6 +15,13 @@ def _owns(path: str) -> bool:
     return path.startswith("/v1/api/") or path == "/v1/api" or path.startswith("/auth/")
 
 
-api = Api(name="wallaroo", blueprint=blueprint, owns=_owns, http_error=HttpError, make_backend=WallarooBackend)
+def _http_error(status: int, message: str) -> ApiError:
+    """Generic failures in the shape of the service behind the path: Keycloak under ``/auth/``."""
+    if has_request_context() and request.path.startswith("/auth/"):
+        return KeycloakHttpError(status, message)
+    return HttpError(status, message)
+
+
+api = Api(name="wallaroo", blueprint=blueprint, owns=_owns, http_error=_http_error, make_backend=WallarooBackend)
 
 __all__ = ["api", "WallarooBackend"]

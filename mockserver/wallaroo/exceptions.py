@@ -1,7 +1,7 @@
 """Wallaroo MLOps API errors: one class per error, rendered as ``{"msg", "code"}``.
 
 The vendor's generated client parses only 400, 401 and 500 bodies, so every error the
-API itself raises uses one of those statuses (see docs/fidelity.md for each choice).
+API itself raises uses one of those statuses (see docs/wallaroo.md for each choice).
 Where a real response was recorded, the message is the recorded one.
 """
 
@@ -76,8 +76,8 @@ class CallerHasNoEmail(BadRequest):
     """What a user registered without an email sees (the seed's troubleshooting section)."""
 
     description = (
-        "Failed to create workspace: GraphQL error: cannot proceed to insert array relations since insert to "
-        "table \"workspace\" affects zero rows (the calling user has no email address)"
+        "Failed to create workspace: GraphQL error: [\"cannot proceed to insert array relations since insert to "
+        "table \\\"workspace\\\" affects zero rows\"] (the calling user has no email address)"
     )
 
 
@@ -98,6 +98,13 @@ class EmailInUse(BadRequest):
 class InvalidEmail(BadRequest):
     def __init__(self, email: str) -> None:
         super().__init__(f"Bad request: '{email}' is not a valid email address.")
+
+
+class UserIdNotFound(BadRequest):
+    """``/v1/api/user`` with an id no user has (not recorded; a not-found is a 400 elsewhere)."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(f"Bad request: no user with the id '{user_id}' was found.")
 
 
 # -- 401 ---------------------------------------------------------------------------
@@ -135,6 +142,17 @@ class UnknownTokenUser(Unauthorized):
 
 class AdminRequired(Unauthorized):
     description = "A permissions error occurred: this operation requires the admin role."
+
+
+class NotWorkspaceMember(Unauthorized):
+    def __init__(self, workspace_id: int) -> None:
+        super().__init__(f"A permissions error occurred: you are not a member of workspace {workspace_id}.")
+
+
+class WorkspaceOwnerRequired(Unauthorized):
+    def __init__(self, workspace_id: int) -> None:
+        super().__init__(f"A permissions error occurred: only an OWNER of workspace {workspace_id} (or an admin) "
+                         "may change its members.")
 
 
 # -- 500 (recorded behaviour of the real API) -------------------------------------
@@ -196,6 +214,12 @@ class InactiveRefreshToken(OAuthError):
     description = "Token is not active"
 
 
+class RefreshClientMismatch(OAuthError):
+    status = 400
+    error = "invalid_grant"
+    description = "Invalid refresh token. Token client and authorized client don't match"
+
+
 class UnsupportedGrantType(OAuthError):
     status = 400
     error = "unsupported_grant_type"
@@ -214,3 +238,55 @@ class MissingFormParameter(OAuthError):
 
     def __init__(self, name: str) -> None:
         super().__init__(f"Missing form parameter: {name}")
+
+
+class MissingUsername(OAuthError):
+    """The password grant without ``username`` (Keycloak's direct-grant authenticator)."""
+
+    status = 401
+    error = "invalid_request"
+    description = "Missing parameter: username"
+
+
+class KeycloakHttpError(OAuthError):
+    """A generic HTTP failure (unknown route, wrong method) under ``/auth/``."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description, status=status, error={404: "not_found", 405: "method_not_allowed",
+                                                              413: "request_too_large"}.get(status, "unknown_error"))
+
+
+# -- Keycloak's admin REST API (``/auth/admin/realms/master/...``) -----------------
+class KeycloakAdminError(ApiError):
+    """Keycloak's admin API answers ``{"error": <text>}``."""
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"error": self.description}
+
+
+class KeycloakUnauthorized(KeycloakAdminError):
+    status = 401
+    description = "HTTP 401 Unauthorized"
+
+
+class KeycloakForbidden(KeycloakAdminError):
+    status = 403
+    description = "HTTP 403 Forbidden"
+
+
+class KeycloakUserNotFound(KeycloakAdminError):
+    status = 404
+    description = "User not found"
+
+
+class KeycloakBadRequest(KeycloakAdminError):
+    status = 400
+    description = "unknown_error"
+
+
+class KeycloakEmailExists(KeycloakAdminError):
+    status = 409
+    description = "User exists with same email"
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"errorMessage": self.description}

@@ -30,19 +30,31 @@ KNOWN_CLIENTS = ("sdk-client", "api-client", "admin-cli", "account", "security-a
 DEFAULT_WORKSPACE_SUFFIX = " - Default Workspace"
 # Scenario items without a timestamp get this one, so a scenario always loads the same.
 SCENARIO_EPOCH_MS = 1735689600000  # 2025-01-01T00:00:00Z
-_DNS_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_DNS_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _USER_ID_NAMESPACE = uuid.UUID("6f9c1d8e-3b7a-4c5e-9d2f-0a1b2c3d4e5f")
 
 
 def iso_timestamp(epoch_seconds: float) -> str:
-    """``2024-07-11T16:51:50.885751+00:00``, the format of ``created_at``."""
-    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).isoformat(timespec="microseconds")
+    """``2024-07-11T16:53:30.02561+00:00``: ``created_at`` as PostgreSQL renders a timestamptz.
+
+    PostgreSQL drops trailing zeros of the fraction (and the fraction itself when it is
+    zero); the recorded outputs show ``...30.02561+00:00``, not ``...30.025610+00:00``.
+    """
+    moment = datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += "." + f"{moment.microsecond:06d}".rstrip("0")
+    return text + "+00:00"
 
 
 def is_dns_compliant(name: str) -> bool:
     """The SDK's rule: a letter first, then letters, digits, dashes; no trailing dash; < 64."""
-    return bool(_DNS_NAME.match(name)) and not name.endswith("-") and len(name) < 64
+    return bool(_DNS_NAME.fullmatch(name)) and not name.endswith("-") and len(name) < 64
+
+
+def is_email(text: str) -> bool:
+    return bool(_EMAIL.fullmatch(text))
 
 
 def default_workspace_name(email: str) -> str:
@@ -65,8 +77,12 @@ class User:
     created_timestamp: int = SCENARIO_EPOCH_MS
     required_actions: list[str] = field(default_factory=list)
 
-    def representation(self, *, detailed: bool = False) -> dict[str, Any]:
-        """Keycloak's UserRepresentation, as ``users/query`` returns it."""
+    def representation(self, *, detailed: bool = False, admin_api: bool = False) -> dict[str, Any]:
+        """Keycloak's UserRepresentation, as ``users/query`` returns it (the keys the seeds show).
+
+        ``detailed`` (a query by id) adds ``federatedIdentities``; ``admin_api`` is the
+        shape of Keycloak's own admin REST API, which also carries ``totp``.
+        """
         body: dict[str, Any] = {
             "access": {"manageGroupMembership": True, "view": True, "mapRoles": True, "impersonate": False,
                        "manage": True},
@@ -86,6 +102,8 @@ class User:
             body["lastName"] = self.last_name
         body["notBefore"] = 0
         body["requiredActions"] = list(self.required_actions)
+        if admin_api:
+            body["totp"] = False
         body["username"] = self.username
         return body
 
@@ -174,7 +192,7 @@ class WallarooBackend:
             username = item.str("username") or email
             if not username:
                 raise FieldError(item.at("username"), "a user needs a username or an email")
-            if email is not None and not _EMAIL.match(email):
+            if email is not None and not is_email(email):
                 raise FieldError(item.at("email"), f"'{email}' is not an email address")
             user_id = item.str("id") or str(uuid.uuid5(_USER_ID_NAMESPACE, username.lower()))
             if user_id in data.users:
@@ -263,6 +281,12 @@ class WallarooBackend:
             user = data.users.get(user_id) if user_id else None
         return user
 
+    @staticmethod
+    def _find_login(data: WallarooData, login: str) -> User | None:
+        """A user by username or email (what Keycloak's login form accepts), case-insensitively."""
+        user_id = data.logins.get(login.lower())
+        return data.users.get(user_id) if user_id else None
+
     def _find_by_email(self, email: str) -> User | None:
         user_id = self.data.logins.get(email.lower())
         user = self.data.users.get(user_id) if user_id else None
@@ -312,7 +336,7 @@ class WallarooBackend:
         with self.state.lock:
             if client_id not in KNOWN_CLIENTS:
                 raise errors.InvalidClient()
-            user = self._find(self.data, username)
+            user = self._find_login(self.data, username)
             if user is None or user.password != password:
                 raise errors.InvalidGrant()
             if not user.enabled:
@@ -328,11 +352,14 @@ class WallarooBackend:
                 claims = tokens.decode(refresh_token, self.data.settings.signing_key)
             except jwt.InvalidTokenError:
                 raise errors.InvalidRefreshToken() from None
-            if claims.get("typ") != "Refresh":
+            if claims.get("typ") != "Refresh" or not isinstance(claims.get("sub"), str):
                 raise errors.InvalidRefreshToken()
-            if claims.get("exp", 0) <= self._now():
+            exp = claims.get("exp")
+            if not isinstance(exp, (int, float)) or exp <= self._now():
                 raise errors.InactiveRefreshToken()
-            user = self.data.users.get(claims.get("sub", ""))
+            if claims.get("azp") != client_id:
+                raise errors.RefreshClientMismatch()
+            user = self.data.users.get(claims["sub"])
             if user is None or not user.enabled:
                 raise errors.InactiveRefreshToken()
             return self._token_response(user, client_id, issuer, str(claims.get("sid") or uuid.uuid4()))
@@ -375,12 +402,12 @@ class WallarooBackend:
                 claims = tokens.decode(token, self.data.settings.signing_key)
             except jwt.InvalidTokenError:
                 raise errors.InvalidToken() from None
-            if claims.get("typ") != "Bearer":
+            if claims.get("typ") != "Bearer" or not isinstance(claims.get("sub"), str):
                 raise errors.InvalidToken()
             exp = claims.get("exp")
             if not isinstance(exp, (int, float)) or exp <= self._now():
                 raise errors.ExpiredToken()
-            user = self.data.users.get(claims.get("sub", ""))
+            user = self.data.users.get(claims["sub"])
             if user is None:
                 raise errors.UnknownTokenUser()
             if not user.enabled:
@@ -401,7 +428,7 @@ class WallarooBackend:
                require_reset: bool | None) -> dict[str, str]:
         with self.state.lock:
             self._require_admin(caller)
-            if not _EMAIL.match(email):
+            if not is_email(email):
                 raise errors.InvalidEmail(email)
             if email.lower() in self.data.logins:
                 raise errors.EmailInUse(email)
@@ -431,8 +458,8 @@ class WallarooBackend:
             self._require_admin(caller)
             user = self.data.users.get(user_id)
             if user is None:
-                raise errors.KeycloakQueryFailed()
-            if not _EMAIL.match(email):
+                raise errors.UserIdNotFound(user_id)
+            if not is_email(email):
                 raise errors.InvalidEmail(email)
             holder = self.data.logins.get(email.lower())
             if holder is not None and holder != user.id:
@@ -455,13 +482,28 @@ class WallarooBackend:
             return self.data.users[new_id]
 
     # == workspaces ==================================================================
+    @staticmethod
+    def _require_member(caller: User, workspace: Workspace, *, owner: bool) -> None:
+        """Admins may do anything; others must belong to the workspace (as OWNER to manage it)."""
+        if caller.admin:
+            return
+        kind = workspace.members.get(caller.id)
+        if kind is None:
+            raise errors.NotWorkspaceMember(workspace.id)
+        if owner and kind != OWNER:
+            raise errors.WorkspaceOwnerRequired(workspace.id)
+
     def list_workspaces(self, caller: User, user_ids: list[str] | None) -> list[dict[str, Any]]:
+        """What the caller may see (admins: all; others: their memberships), by id.
+
+        With a user filter, the workspaces those users belong to, still limited to what
+        the caller may see.
+        """
         with self.state.lock:
-            workspaces = self.data.workspaces.values()
-            if user_ids is None:
-                if not caller.admin:
-                    workspaces = [w for w in workspaces if caller.id in w.members]
-            else:
+            workspaces = list(self.data.workspaces.values())
+            if not caller.admin:
+                workspaces = [w for w in workspaces if caller.id in w.members]
+            if user_ids is not None:
                 wanted = set(user_ids)
                 workspaces = [w for w in workspaces if wanted.intersection(w.members)]
             return [w.item() for w in sorted(workspaces, key=lambda w: w.id)]
@@ -489,29 +531,36 @@ class WallarooBackend:
 
     def add_workspace_user(self, caller: User, *, workspace_id: int, email: str | None, user_id: str | None,
                            user_type: str | None) -> None:
+        """Add (or re-add: an upsert of the user type) a member; the email wins over user_id."""
         with self.state.lock:
-            workspace = self._workspace(workspace_id)
             if not email and not user_id:
                 raise errors.UserIdentityRequired()
             kind = (user_type or COLLABORATOR).upper()
             if kind not in USER_TYPES:
                 raise errors.InvalidUserType(user_type or "")
+            workspace = self._workspace(workspace_id)
+            self._require_member(caller, workspace, owner=True)
             user = self._find_by_email(email) if email else self.data.users.get(user_id or "")
             if user is None:
                 raise errors.UserNotFoundInKeycloak()
-            workspace.members[user.id] = kind  # re-adding updates the type (an upsert)
+            workspace.members[user.id] = kind
 
     def list_workspace_users(self, caller: User, workspace_id: int) -> list[dict[str, Any]]:
+        """Members in the order they joined (the creator, an OWNER, first)."""
         with self.state.lock:
             workspace = self._workspace(workspace_id)
+            self._require_member(caller, workspace, owner=False)
             return [{"user_id": uid, "user_type": kind} for uid, kind in workspace.members.items()]
 
     def remove_workspace_user(self, caller: User, *, workspace_id: int, email: str | None,
                               user_id: str | None) -> int:
+        """Rows deleted (1 or 0). An unknown email is the recorded Keycloak 500; an
+        unknown user_id simply matches no row."""
         with self.state.lock:
-            workspace = self._workspace(workspace_id)
             if not email and not user_id:
                 raise errors.UserIdentityRequired()
+            workspace = self._workspace(workspace_id)
+            self._require_member(caller, workspace, owner=True)
             if email:
                 user = self._find_by_email(email)
                 if user is None:
@@ -524,3 +573,68 @@ class WallarooBackend:
         with self.state.lock:
             self._require_admin(caller)
             return {}
+
+    # == Keycloak admin REST API (what the high-level SDK calls) ======================
+    def search_users(self, caller: User, *, email: str | None = None, username: str | None = None,
+                     search: str | None = None, exact: bool = False, first: int = 0,
+                     max_results: int = 100) -> list[dict[str, Any]]:
+        """``GET /auth/admin/realms/master/users``: Keycloak matches substrings, case-insensitively,
+        unless ``exact=true``; results are ordered by username."""
+        def matches(value: str | None, wanted: str | None) -> bool:
+            if wanted is None:
+                return True
+            if value is None:
+                return False
+            return value.lower() == wanted.lower() if exact else wanted.lower() in value.lower()
+
+        with self.state.lock:
+            found = []
+            for user in sorted(self.data.users.values(), key=lambda u: u.username):
+                if not (matches(user.email, email) and matches(user.username, username)):
+                    continue
+                if search is not None:
+                    needle = search.strip("*").lower()
+                    fields = (user.username, user.email, user.first_name, user.last_name)
+                    if not any(needle in (value or "").lower() for value in fields):
+                        continue
+                found.append(user.representation(admin_api=True))
+            return found[first:first + max_results]
+
+    def user_representation(self, caller: User, user_id: str) -> dict[str, Any]:
+        """``GET /auth/admin/realms/master/users/<id>``."""
+        with self.state.lock:
+            user = self.data.users.get(user_id)
+            if user is None:
+                raise errors.KeycloakUserNotFound()
+            return user.representation(admin_api=True)
+
+    def update_user(self, caller: User, user_id: str, *, enabled: bool | None, first_name: str | None,
+                    last_name: str | None, email: str | None, email_verified: bool | None,
+                    required_actions: list[str] | None) -> None:
+        """``PUT /auth/admin/realms/master/users/<id>``: members left out keep their value."""
+        with self.state.lock:
+            if not caller.admin:
+                raise errors.KeycloakForbidden()
+            user = self.data.users.get(user_id)
+            if user is None:
+                raise errors.KeycloakUserNotFound()
+            if email is not None and email.lower() != (user.email or "").lower():
+                if not is_email(email):
+                    raise errors.KeycloakBadRequest(f"'{email}' is not a valid email address")
+                if self.data.logins.get(email.lower(), user.id) != user.id:
+                    raise errors.KeycloakEmailExists()
+                if user.email:
+                    self.data.logins.pop(user.email.lower(), None)
+                    self.data.logins[user.username.lower()] = user.id
+                user.email = email.lower()
+                self.data.logins[user.email] = user.id
+            if enabled is not None:
+                user.enabled = enabled
+            if first_name is not None:
+                user.first_name = first_name
+            if last_name is not None:
+                user.last_name = last_name
+            if email_verified is not None:
+                user.email_verified = email_verified
+            if required_actions is not None:
+                user.required_actions = list(required_actions)

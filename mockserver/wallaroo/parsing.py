@@ -134,3 +134,56 @@ def token_request() -> TokenRequest:
         raise errors.InvalidClient("Missing form parameter: client_id")
     return TokenRequest(grant_type=grant_type, client_id=client_id, username=form.get("username"),
                         password=form.get("password"), refresh_token=form.get("refresh_token"))
+
+
+@dataclass
+class KeycloakUserUpdate:
+    enabled: bool | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    email_verified: bool | None
+    required_actions: list[str] | None
+
+
+def keycloak_user_update() -> KeycloakUserUpdate:
+    """A UserRepresentation PUT to Keycloak's admin API; members it does not know are ignored."""
+    try:
+        fields = Fields(json_body())
+        return KeycloakUserUpdate(enabled=fields.bool("enabled"), first_name=fields.str("firstName"),
+                                  last_name=fields.str("lastName"), email=fields.str("email"),
+                                  email_verified=fields.bool("emailVerified"),
+                                  required_actions=fields.str_list("requiredActions"))
+    except (ValueError, FieldError) as error:  # FieldError is a ValueError; both are bad input
+        raise errors.KeycloakBadRequest(f"unknown_error: {error}") from None
+
+
+@dataclass
+class UserSearch:
+    email: str | None
+    username: str | None
+    search: str | None
+    exact: bool
+    first: int
+    max_results: int
+
+
+def user_search() -> UserSearch:
+    """Query parameters of ``GET /auth/admin/realms/master/users``."""
+    args = request.args
+
+    def number(name: str, default: int) -> int:
+        raw = args.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise errors.KeycloakBadRequest(f"unknown_error: '{name}' must be an integer") from None
+        if value < 0:
+            raise errors.KeycloakBadRequest(f"unknown_error: '{name}' must not be negative")
+        return value
+
+    return UserSearch(email=args.get("email"), username=args.get("username"), search=args.get("search"),
+                      exact=args.get("exact", "").lower() == "true", first=number("first", 0),
+                      max_results=number("max", 100))

@@ -41,8 +41,8 @@ def token() -> Response:
     form = parsing.token_request()
     issuer = realm_issuer(request.host_url)
     if form.grant_type == "password":
-        if form.username is None:
-            raise errors.MissingFormParameter("username")
+        if not form.username:
+            raise errors.MissingUsername()
         return ok(backend().login(client_id=form.client_id, username=form.username, password=form.password or "",
                                   issuer=issuer))
     if form.grant_type == "refresh_token":
@@ -136,3 +136,36 @@ def users_edit() -> Response:
     backend().edit_user(user, user_id=edit.user_id, first_name=edit.first_name, last_name=edit.last_name,
                         email=edit.email, enabled=edit.enabled, is_admin=edit.is_admin)
     return ok({})
+
+
+# -- Keycloak admin REST API (the high-level SDK's user lookups and enable/disable) ---
+def keycloak_caller() -> User:
+    """The bearer token's user; failures in Keycloak's admin-API shape."""
+    try:
+        return caller()
+    except errors.Unauthorized:
+        raise errors.KeycloakUnauthorized() from None
+
+
+@blueprint.get("/auth/admin/realms/master/users")
+def keycloak_users() -> Response:
+    user = keycloak_caller()
+    query = parsing.user_search()
+    return ok(backend().search_users(user, email=query.email, username=query.username, search=query.search,
+                                     exact=query.exact, first=query.first, max_results=query.max_results))
+
+
+@blueprint.get("/auth/admin/realms/master/users/<user_id>")
+def keycloak_user(user_id: str) -> Response:
+    user = keycloak_caller()
+    return ok(backend().user_representation(user, user_id))
+
+
+@blueprint.put("/auth/admin/realms/master/users/<user_id>")
+def keycloak_user_update(user_id: str) -> Response:
+    user = keycloak_caller()
+    update = parsing.keycloak_user_update()
+    backend().update_user(user, user_id, enabled=update.enabled, first_name=update.first_name,
+                          last_name=update.last_name, email=update.email, email_verified=update.email_verified,
+                          required_actions=update.required_actions)
+    return Response(status=204)
