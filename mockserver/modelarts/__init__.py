@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..api import Api
-from .exceptions import HttpError
+from .exceptions import http_error
 from .models import ModelArtsBackend
 from .routes import blueprint
 
@@ -16,7 +16,7 @@ def _owns(path: str) -> bool:
     return bool(_OWNED.match(path))
 
 
-api = Api(name="modelarts", blueprint=blueprint, owns=_owns, http_error=HttpError, make_backend=ModelArtsBackend,
+api = Api(name="modelarts", blueprint=blueprint, owns=_owns, http_error=http_error, make_backend=ModelArtsBackend,
           request_id_header=True)
 
 __all__ = ["api", "ModelArtsBackend"]

@@ -1,5 +1,141 @@
-"""ModelArts routes (placeholder until issue 3 lands)."""
+"""ModelArts workspace and IAM routes: thin views over :class:`~mockserver.modelarts.models.ModelArtsBackend`.
 
-from flask import Blueprint
+Served at the root of the host (the SDK drops any path of the endpoint). The project id
+segment never matches ``api``, so ``/v1/api/...`` stays Wallaroo's. Every ModelArts view
+authenticates first (the gateway), then checks the project (ModelArts), then parses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from ..app import app_json
+from ..context import current
+from . import exceptions as errors
+from . import parsing
+from .models import Caller, ModelArtsBackend
 
 blueprint = Blueprint("modelarts", __name__)
+
+PROJECT = '<regex("(?!api$)[^/]+"):project_id>'
+WORKSPACES = f"/v1/{PROJECT}/workspaces"
+
+
+def backend() -> ModelArtsBackend:
+    return current().state["modelarts"]  # type: ignore[return-value]
+
+
+def _credentials() -> Caller:
+    authorization = request.headers.get("Authorization")
+    return backend().authenticate(token=request.headers.get("X-Auth-Token"), authorization=authorization,
+                                  signed=parsing.signed_request() if authorization else None)
+
+
+def caller(project_id: str) -> Caller:
+    """The authenticated caller, allowed to act in ``project_id`` (else 401/403)."""
+    who = _credentials()
+    backend().authorize_project(who, project_id, request.headers.get("X-Project-Id"))
+    return who
+
+
+def ok(body: Any, status: int = 200) -> Response:
+    return app_json(body, status)
+
+
+def base_url() -> str:
+    return request.host_url.rstrip("/")
+
+
+# -- IAM ---------------------------------------------------------------------------
+@blueprint.post("/v3/auth/tokens")
+def iam_create_token() -> Response:
+    login = parsing.password_login()
+    token, body = backend().login(
+        user_id=login.user_id, user_name=login.user_name, domain_id=login.domain_id, domain_name=login.domain_name,
+        password=login.password, scope_project_id=login.scope_project_id,
+        scope_project_name=login.scope_project_name, scope_project_domain_id=login.scope_project_domain_id,
+        scope_project_domain_name=login.scope_project_domain_name, scope_domain_id=login.scope_domain_id,
+        scope_domain_name=login.scope_domain_name, base_url=base_url(), nocatalog=parsing.nocatalog())
+    response = ok(body, 201)
+    response.headers["X-Subject-Token"] = token
+    response.headers["X-IAM-Trace-Id"] = uuid.uuid4().hex
+    return response
+
+
+@blueprint.get("/v3/projects")
+def iam_list_projects() -> Response:
+    try:
+        who = _credentials()
+    except errors.GatewayAuthError as error:
+        raise errors.KeystoneUnauthorized(error.reason) from None
+    enabled = request.args.get("enabled")
+    projects = backend().list_projects(who, name=request.args.get("name"),
+                                       domain_id=request.args.get("domain_id"),
+                                       enabled=None if enabled is None else enabled.lower() == "true",
+                                       base_url=base_url())
+    response = ok({"links": {"self": request.url, "previous": None, "next": None}, "projects": projects})
+    response.headers["X-IAM-Trace-Id"] = uuid.uuid4().hex
+    return response
+
+
+# -- workspaces ----------------------------------------------------------------------
+@blueprint.get(WORKSPACES)
+def list_workspaces(project_id: str) -> Response:
+    who = caller(project_id)
+    return ok(backend().list_workspaces(who, project_id, parsing.list_query()))
+
+
+@blueprint.post(WORKSPACES)
+def create_workspace(project_id: str) -> Response:
+    who = caller(project_id)
+    body = parsing.workspace_input(parsing.body_fields())
+    return ok(backend().create_workspace(who, project_id, body))
+
+
+# declared before <workspace_id> routes so the fixed path is never read as an id
+@blueprint.get(f"{WORKSPACES}/users/list")
+def list_iam_users(project_id: str) -> Response:
+    who = caller(project_id)
+    return ok(backend().list_iam_users(who, project_id))
+
+
+@blueprint.get(f"{WORKSPACES}/<workspace_id>")
+def show_workspace(project_id: str, workspace_id: str) -> Response:
+    who = caller(project_id)
+    return ok(backend().show_workspace(who, project_id, workspace_id))
+
+
+@blueprint.put(f"{WORKSPACES}/<workspace_id>")
+def update_workspace(project_id: str, workspace_id: str) -> Response:
+    who = caller(project_id)
+    body = parsing.workspace_input(parsing.body_fields())
+    return ok(backend().update_workspace(who, project_id, workspace_id, body))
+
+
+@blueprint.delete(f"{WORKSPACES}/<workspace_id>")
+def delete_workspace(project_id: str, workspace_id: str) -> Response:
+    who = caller(project_id)
+    return ok(backend().delete_workspace(who, project_id, workspace_id))
+
+
+@blueprint.get(f"{WORKSPACES}/<workspace_id>/quotas")
+def show_quotas(project_id: str, workspace_id: str) -> Response:
+    who = caller(project_id)
+    return ok(backend().show_quotas(who, project_id, workspace_id))
+
+
+@blueprint.put(f"{WORKSPACES}/<workspace_id>/quotas")
+def update_quotas(project_id: str, workspace_id: str) -> Response:
+    who = caller(project_id)
+    changes = parsing.quota_changes(parsing.body_fields())
+    return ok(backend().update_quotas(who, project_id, workspace_id, changes))
+
+
+@blueprint.post(f"{WORKSPACES}/<workspace_id>/auth")
+def validate_authorization(project_id: str, workspace_id: str) -> Response:
+    who = caller(project_id)
+    checks = parsing.auth_checks(parsing.body_fields())
+    return ok(backend().validate_authorization(who, project_id, workspace_id, checks))

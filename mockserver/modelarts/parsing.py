@@ -1,0 +1,204 @@
+"""Reading ModelArts and IAM requests into plain values, with the APIs' own 400 errors.
+
+Body problems the API cannot read at all (not JSON, not an object, a member of the wrong
+type) are ``ModelArts.0101``; readable but invalid values are ``ModelArts.0104``, raised
+by the backend. ``null`` members count as absent (the SDK leaves out ``None`` fields).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+
+from ..context import json_body
+from ..validation import FieldError, Fields, type_name
+from . import exceptions as errors
+from .models import AuthCheck, GrantInput, ListQuery, WorkspaceInput
+from .signing import SignedRequest
+
+
+def _header_value(value: str) -> str:
+    """WSGI hands header bytes over as latin-1; the SDK signs the UTF-8 text."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def signed_request() -> SignedRequest:
+    """The parts of the current request an AK/SK signature covers."""
+    return SignedRequest(method=request.method, path=request.path,
+                         query_string=request.query_string.decode("utf-8", "replace"),
+                         headers={name.lower(): _header_value(value) for name, value in request.headers.items()},
+                         body=request.get_data(cache=True))
+
+
+# -- ModelArts bodies ------------------------------------------------------------------
+def body_fields() -> Fields:
+    try:
+        value = json_body()
+    except ValueError as error:
+        raise errors.InvalidArgument(f"The request body is not valid JSON: {error}.") from None
+    if not isinstance(value, dict):
+        raise errors.InvalidArgument(f"The request body must be a JSON object, got {type_name(value)}.")
+    return Fields(value)
+
+
+def _read(reader: Any) -> Any:
+    try:
+        return reader()
+    except FieldError as error:
+        raise errors.InvalidArgument(f"{error.path}: {error.message}.") from None
+
+
+def workspace_input(fields: Fields) -> WorkspaceInput:
+    def read() -> WorkspaceInput:
+        grants = None
+        if fields.list("grants") is not None:
+            grants = [GrantInput(user_id=item.str("user_id"), user_name=item.str("user_name"),
+                                 user_type=item.str("user_type")) for item in fields.objects("grants")]
+        return WorkspaceInput(name=fields.str("name"), description=fields.str("description"),
+                              enterprise_project_id=fields.str("enterprise_project_id"),
+                              auth_type=fields.str("auth_type"), grants=grants)
+    return _read(read)
+
+
+def quota_changes(fields: Fields) -> list[tuple[str, int]]:
+    if _read(lambda: fields.list("quotas")) is None:
+        raise errors.MissingParameter("quotas")
+
+    def read() -> list[tuple[str, int]]:
+        changes = []
+        for item in fields.objects("quotas"):
+            resource = item.str("resource")
+            quota = item.int("quota")
+            if resource is None:
+                raise errors.MissingParameter(item.at("resource"))
+            if quota is None:
+                raise errors.MissingParameter(item.at("quota"))
+            changes.append((resource, quota))
+        return changes
+    return _read(read)
+
+
+def auth_checks(fields: Fields) -> list[AuthCheck]:
+    if _read(lambda: fields.list("requests")) is None:
+        raise errors.MissingParameter("requests")
+
+    def read() -> list[AuthCheck]:
+        checks = []
+        for item in fields.objects("requests"):
+            action_id = item.str("action_id")
+            action = item.str("action")
+            for name, value in (("action_id", action_id), ("action", action)):
+                if value is None:
+                    raise errors.MissingParameter(item.at(name))
+            attributes = item.obj("service_attributes")
+            if attributes is not None:
+                for key in attributes.value:
+                    attributes.str(key)
+            checks.append(AuthCheck(action_id=action_id, action=action, resource=item.str("resource")))
+        return checks
+    return _read(read)
+
+
+# -- ModelArts query ------------------------------------------------------------------
+def _int_arg(name: str, default: int, minimum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    text = raw.strip()
+    if not text.isascii() or not text.lstrip("-").isdigit():
+        raise errors.InvalidQueryParameter(name, raw, f"It must be an integer greater than or equal to {minimum}.")
+    value = int(text)
+    if value < minimum:
+        raise errors.InvalidQueryParameter(name, raw, f"It must be an integer greater than or equal to {minimum}.")
+    return value
+
+
+def list_query() -> ListQuery:
+    query = ListQuery(offset=_int_arg("offset", 0, 0), limit=_int_arg("limit", 1000, 1))
+    query.sort_by = request.args.get("sort_by", query.sort_by)
+    query.order = request.args.get("order", query.order)
+    query.enterprise_project_id = request.args.get("enterprise_project_id")
+    query.name = request.args.get("name")
+    flag = request.args.get("filter_accessible")
+    if flag is not None:
+        if flag.lower() not in ("true", "false"):
+            raise errors.InvalidQueryParameter("filter_accessible", flag, "Valid values: true, false.")
+        query.filter_accessible = flag.lower() == "true"
+    return query
+
+
+# -- IAM (Keystone) --------------------------------------------------------------------
+@dataclass
+class PasswordLogin:
+    user_id: str | None
+    user_name: str | None
+    domain_id: str | None
+    domain_name: str | None
+    password: str
+    scope_project_id: str | None = None
+    scope_project_name: str | None = None
+    scope_project_domain_id: str | None = None
+    scope_project_domain_name: str | None = None
+    scope_domain_id: str | None = None
+    scope_domain_name: str | None = None
+
+
+def _ref(fields: Fields | None) -> tuple[str | None, str | None]:
+    if fields is None:
+        return None, None
+    return fields.str("id"), fields.str("name")
+
+
+def password_login() -> PasswordLogin:
+    """``{"auth": {"identity": {"methods": ["password"], "password": {"user": ...}}, "scope": ...}}``."""
+    try:
+        value = json_body()
+    except ValueError as error:
+        raise errors.KeystoneBadRequest(str(error)) from None
+    try:
+        auth = Fields(value).obj("auth", required=True)
+        assert auth is not None
+        identity = auth.obj("identity", required=True)
+        assert identity is not None
+        methods = identity.str_list("methods", required=True, nullable=False)
+        if "password" not in methods:
+            raise FieldError(identity.at("methods"), "only the password method is supported by this server")
+        password = identity.obj("password", required=True)
+        assert password is not None
+        user = password.obj("user", required=True)
+        assert user is not None
+        user_id, user_name = _ref(user)
+        domain_id, domain_name = _ref(user.obj("domain"))
+        if user_id is None:
+            if user_name is None:
+                raise FieldError(user.path, "either id or name is required")
+            if domain_id is None and domain_name is None:
+                raise FieldError(user.at("domain"), "the domain (id or name) of the user is required with a name")
+        login = PasswordLogin(user_id=user_id, user_name=user_name, domain_id=domain_id, domain_name=domain_name,
+                              password=user.str("password", required=True, nullable=False))
+        scope = auth.obj("scope")
+        if scope is not None:
+            project = scope.obj("project")
+            domain = scope.obj("domain")
+            if project is not None:
+                login.scope_project_id, login.scope_project_name = _ref(project)
+                if login.scope_project_id is None and login.scope_project_name is None:
+                    raise FieldError(project.path, "either id or name is required")
+                login.scope_project_domain_id, login.scope_project_domain_name = _ref(project.obj("domain"))
+            elif domain is not None:
+                login.scope_domain_id, login.scope_domain_name = _ref(domain)
+                if login.scope_domain_id is None and login.scope_domain_name is None:
+                    raise FieldError(domain.path, "either id or name is required")
+        return login
+    except FieldError as error:
+        raise errors.KeystoneBadRequest(f"{error.path}: {error.message}" if error.path else error.message) from None
+
+
+def nocatalog() -> bool:
+    """IAM: any non-empty ``nocatalog`` value leaves the catalog out."""
+    return bool(request.args.get("nocatalog"))

@@ -1,0 +1,55 @@
+"""IAM tokens: stateless, signed, opaque to clients.
+
+Real IAM tokens are long opaque strings starting with ``MII`` (PKI-signed). Clients never
+look inside, so ours are ``MII`` + base64url(JSON claims) + ``.`` + base64url(HMAC-SHA256)
+with the scenario's ``token_signing_key``. Being stateless, a token handed out before a
+store reset stays valid as long as its user exists and the key is unchanged; expiry is
+compared with the store's clock by the caller.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from typing import Any
+
+PREFIX = "MII"
+
+
+class TokenError(ValueError):
+    """The token was not issued by this server (or was altered)."""
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode(claims: dict[str, Any], key: str) -> str:
+    payload = PREFIX + _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+    mac = hmac.new(key.encode("utf-8"), payload.encode("ascii"), hashlib.sha256).digest()
+    return f"{payload}.{_b64(mac)}"
+
+
+def decode(token: str, key: str) -> dict[str, Any]:
+    """The claims of a token signed with ``key``; raises :class:`TokenError` otherwise."""
+    token = token.strip()
+    payload, dot, mac = token.rpartition(".")
+    if not dot or not payload.startswith(PREFIX):
+        raise TokenError("not a token of this server")
+    expected = hmac.new(key.encode("utf-8"), payload.encode("ascii", "replace"), hashlib.sha256).digest()
+    try:
+        if not hmac.compare_digest(_unb64(mac), expected):
+            raise TokenError("bad signature")
+        claims = json.loads(_unb64(payload[len(PREFIX):]))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise TokenError("undecodable token") from None
+    if not isinstance(claims, dict):
+        raise TokenError("undecodable token")
+    return claims
