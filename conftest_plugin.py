@@ -1,31 +1,198 @@
 """The pytest plugin: a mock Wallaroo + ModelArts server as a fixture.
 
-Registered through the ``pytest11`` entry point, so installing the package is enough.
-The server starts once per session (per xdist worker) and is reset to its scenarios
-before every test, which costs well under a millisecond.
+Registered through the ``pytest11`` entry point, so installing the package is enough;
+no conftest is needed. Fixtures:
+
+``mockserver``
+    The session's server (one per session, or per pytest-xdist worker, on 127.0.0.1 and
+    a free port), reset to the test's scenarios before the test (tens of microseconds).
+``mockserver_inprocess``
+    The same, but nothing listens: clients built from it (``session()``,
+    ``wallaroo_sdk_client()``, ``test_client()``, ``httpx_transport()``...) call the app
+    in-process, for the fastest tests.
+``mockserver_factory``
+    Builds extra, independent servers (``mockserver_factory(["empty"], state_file=...)``),
+    stopped when the test ends.
+``mockserver_session`` / ``mockserver_inprocess_session``
+    The session-scoped servers behind the two fixtures above (not reset per test).
+``mockserver_scenarios``, ``mockserver_listen_address``
+    Override these (session scope) in a conftest to change the session's default
+    scenarios or where the server listens.
+
+Marks:
+
+``@pytest.mark.mockserver_scenario("wallaroo-tutorial", ...)``
+    Scenarios (built-in names, file paths - relative ones are looked up next to the test
+    file first - or scenario dicts) replacing the default ones for a test, class or module
+    (the closest mark wins: function, then class, then module).
+``@pytest.mark.mockserver_strict`` / ``@pytest.mark.mockserver_strict(False)``
+    Fail the test at teardown if a request matched no route of the mock (a typo in a
+    path, an endpoint the mock lacks). Turn it on for a whole suite with the ini option
+    ``mockserver_strict = true``.
 """
 
 from __future__ import annotations
 
-from typing import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
 
 import pytest
 
 from mockserver import MockServer
+from mockserver.server import DEFAULT_SCENARIOS
+from mockserver.state import ScenarioError
+
+SCENARIO_MARK = "mockserver_scenario"
+STRICT_MARK = "mockserver_strict"
+_call_failed = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("mockserver_scenarios", type="args", default=list(DEFAULT_SCENARIOS),
+                  help="mockserver: the scenarios every test starts from unless marked otherwise (default: default)")
+    parser.addini("mockserver_strict", type="bool", default=False,
+                  help="mockserver: fail a test at teardown when one of its requests matched no route of the mock")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{SCENARIO_MARK}(*scenarios): start the mockserver fixture from these scenarios "
+        "(built-in names, file paths or dicts) instead of the default ones")
+    config.addinivalue_line(
+        "markers", f"{STRICT_MARK}(enabled=True): fail the test at teardown if a request to the mockserver "
+        "matched no route")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":  # strict mode stays quiet about a test that already failed
+        item.stash[_call_failed] = report.failed
+    return report
+
+
+# -- configuration fixtures (override them in a conftest) ------------------------------------
+@pytest.fixture(scope="session")
+def mockserver_listen_address() -> tuple[str, int]:
+    """``(host, port)`` the session server listens on; port 0 picks a free port (xdist-safe)."""
+    return ("127.0.0.1", 0)
 
 
 @pytest.fixture(scope="session")
-def mockserver_session() -> Iterator[MockServer]:
-    """The session's server (started lazily, stopped at the end of the session)."""
-    server = MockServer().start()
+def mockserver_scenarios(pytestconfig: pytest.Config) -> Sequence[Any]:
+    """The scenarios each test starts from unless a ``mockserver_scenario`` mark says otherwise."""
+    return tuple(pytestconfig.getini("mockserver_scenarios")) or DEFAULT_SCENARIOS
+
+
+# -- the servers ---------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def mockserver_session(mockserver_listen_address: tuple[str, int],
+                       mockserver_scenarios: Sequence[Any]) -> Iterator[MockServer]:
+    """The session's listening server (stopped at the end of the session); not reset per test."""
+    host, port = mockserver_listen_address
+    server = MockServer(mockserver_scenarios, host=host, port=port).start()
     try:
         yield server
     finally:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def mockserver_inprocess_session(mockserver_scenarios: Sequence[Any]) -> MockServer:
+    """The session's in-process server: the same app and store, with no socket."""
+    return MockServer(mockserver_scenarios)
+
+
 @pytest.fixture
-def mockserver(mockserver_session: MockServer) -> Iterator[MockServer]:
-    """The session server, reset to its scenarios before the test."""
-    mockserver_session.reset()
-    yield mockserver_session
+def mockserver(request: pytest.FixtureRequest, mockserver_session: MockServer,
+               mockserver_scenarios: Sequence[Any]) -> Iterator[MockServer]:
+    """The session's server, reset to the test's scenarios before the test.
+
+    ``mockserver.url``, ``wallaroo_headers()``, ``modelarts_credentials()``, ``session()``,
+    ``journal.assert_called(...)``, ``clock``, ``faults``, ``add_wallaroo_user(...)``...
+    """
+    with _prepared(request, mockserver_session, mockserver_scenarios) as server:
+        yield server
+
+
+@pytest.fixture
+def mockserver_inprocess(request: pytest.FixtureRequest, mockserver_inprocess_session: MockServer,
+                         mockserver_scenarios: Sequence[Any]) -> Iterator[MockServer]:
+    """Like ``mockserver`` but with no socket: its clients call the app in-process."""
+    with _prepared(request, mockserver_inprocess_session, mockserver_scenarios) as server:
+        yield server
+
+
+@pytest.fixture
+def mockserver_factory() -> Iterator[Callable[..., MockServer]]:
+    """``mockserver_factory(scenarios=("default",), **MockServer_options)``: a new started server.
+
+    Every server it made is stopped (and its state file saved, if it has one) when the test ends.
+    """
+    made: list[MockServer] = []
+
+    def factory(scenarios: Sequence[Any] = DEFAULT_SCENARIOS, *, start: bool = True, **options: Any) -> MockServer:
+        server = MockServer(scenarios, **options)
+        made.append(server)
+        return server.start() if start else server
+
+    try:
+        yield factory
+    finally:
+        for server in reversed(made):
+            server.stop()
+
+
+# -- per-test preparation ------------------------------------------------------------
+@contextmanager
+def _prepared(request: pytest.FixtureRequest, server: MockServer, defaults: Sequence[Any]) -> Iterator[MockServer]:
+    scenarios = _scenarios_for(request, defaults)
+    try:
+        server.use_scenarios(scenarios)
+    except ScenarioError as error:
+        pytest.fail(f"cannot load the mockserver scenarios: {error}", pytrace=False)
+    server.strict = _strict_for(request)
+    try:
+        yield server
+        if server.strict and not request.node.stash.get(_call_failed, False):
+            report = server.journal.unmatched_report()
+            if report:
+                pytest.fail(f"mockserver strict mode: {report}\n(allow it for this test with "
+                            f"@pytest.mark.{STRICT_MARK}(False) or mockserver.strict = False)", pytrace=False)
+    finally:
+        server.strict = False
+        if list(scenarios) != list(defaults):
+            server.use_scenarios(defaults)  # leave the session server on its default baseline
+
+
+def _scenarios_for(request: pytest.FixtureRequest, defaults: Sequence[Any]) -> list[Any]:
+    mark = request.node.get_closest_marker(SCENARIO_MARK)
+    if mark is None:
+        return list(defaults)
+    if mark.kwargs:
+        pytest.fail(f"@pytest.mark.{SCENARIO_MARK} takes scenarios only (names, paths or dicts), "
+                    f"not {', '.join(mark.kwargs)}=", pytrace=False)
+    if not mark.args:
+        pytest.fail(f"@pytest.mark.{SCENARIO_MARK} needs at least one scenario; use 'empty' for none", pytrace=False)
+    return [_near_test_file(ref, request) for ref in mark.args]
+
+
+def _near_test_file(ref: Any, request: pytest.FixtureRequest) -> Any:
+    """A relative scenario path is looked up next to the test file first."""
+    if isinstance(ref, (str, Path)):
+        text = str(ref)
+        looks_like_path = isinstance(ref, Path) or "/" in text or "\\" in text or text.endswith((".json", ".yaml", ".yml"))
+        if looks_like_path and not Path(text).is_absolute():
+            candidate = Path(request.path).parent / text
+            if candidate.is_file():
+                return str(candidate)
+    return ref
+
+
+def _strict_for(request: pytest.FixtureRequest) -> bool:
+    mark = request.node.get_closest_marker(STRICT_MARK)
+    if mark is None:
+        return bool(request.config.getini("mockserver_strict"))
+    enabled = mark.args[0] if mark.args else mark.kwargs.get("enabled", True)
+    return bool(enabled)

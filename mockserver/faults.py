@@ -2,7 +2,13 @@
 
 A :class:`FaultRule` matches requests by method, path glob and API, and fires on the
 next ``times`` matching requests, or on a ``probability`` share of them (drawn from a
-seeded generator, so a run is repeatable), or on all of them.
+seeded generator, so a run is repeatable), or on all of them. With both, it fires on a
+share of the matching requests until it has fired ``times`` times.
+
+Effects: ``latency_ms`` delays the answer (alone, the API then answers as usual);
+``status`` (with an optional ``body`` and ``headers``) answers instead of the API;
+``drop`` closes the connection without an answer. Rules are checked in the order they
+were added; the first one that fires wins.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ class FaultRule:
     fired: int = 0
 
     def applies_to(self, method: str, path: str, api: str | None) -> bool:
+        # the control API is never faulted: a catch-all rule must not lock the test out
+        if api == "control" or path.startswith("/__mock/"):
+            return False
         if self.method and self.method.upper() != method:
             return False
         if self.api and self.api != api:
@@ -41,8 +50,15 @@ class FaultRule:
             return False
         return True
 
+    @property
+    def remaining(self) -> int | None:
+        """How many more times the rule fires (None: no limit)."""
+        return None if self.times is None else max(self.times - self.fired, 0)
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        document = asdict(self)
+        document["remaining"] = self.remaining
+        return document
 
     def describe(self) -> str:
         effects = []
@@ -62,6 +78,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._ids = itertools.count(1)
+        self._seed = seed
         self._random = random.Random(seed)
 
     def add(self, *, method: str | None = None, path: str | None = None, api: str | None = None,
@@ -81,6 +98,10 @@ class FaultInjector:
             raise ValueError("probability must be in (0, 1]")
         if drop and status is not None:
             raise ValueError("a fault either drops the connection or answers with a status, not both")
+        if (body is not None or headers) and status is None:
+            raise ValueError("body and headers replace the answer, so they need a status")
+        if path is not None and not path.startswith("/"):
+            raise ValueError(f"path must start with '/' (a path or a glob such as /v1/api/*), got {path!r}")
         with self._lock:
             rule = FaultRule(id=str(next(self._ids)), method=method.upper() if method else None, path=path,
                              api=api, latency_ms=float(latency_ms), status=status, body=body,
@@ -132,5 +153,8 @@ class FaultInjector:
         return False
 
     def clear(self) -> None:
+        """Remove every rule and reseed, so each test sees the same ``probability`` draws."""
         with self._lock:
             self._rules.clear()
+            self._random.seed(self._seed)
+            self._ids = itertools.count(1)

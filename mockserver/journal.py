@@ -1,9 +1,18 @@
 """The request journal: every request the server answered, for tests to inspect.
 
 Entries are kept in a bounded ring (oldest dropped first). Matching is by method, path
-(exact, or a ``*`` glob), API, status and a JSON *subset* of the request body. The
-``assert_*`` helpers raise ``AssertionError`` with the closest recorded requests, so a
-failing test shows what was sent instead of what was expected.
+(exact, or a ``*`` glob), API, status, query parameters, headers, form fields and a JSON
+*subset* of the request body. The ``assert_*`` helpers raise ``AssertionError`` with the
+closest recorded requests and what differs in each, so a failing test shows what was
+sent instead of only what was expected::
+
+    server.journal.assert_called("POST", "/v1/api/workspaces/create", json={"workspace_name": "ws"}, times=1)
+
+    AssertionError: expected POST /v1/api/workspaces/create with json ⊇ {"workspace_name": "ws"}
+    to be requested 1 time, but it was requested 0 times.
+    Closest recorded requests:
+      #2 POST /v1/api/workspaces/create {"workspace_name":"wz"} -> 200
+          json.workspace_name: expected "ws", got "wz"
 """
 
 from __future__ import annotations
@@ -11,13 +20,20 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import itertools
-import json
+import json as jsonlib
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import parse_qs, urlsplit
 
 _BODY_LIMIT = 64 * 1024
+CONTROL_PREFIX = "/__mock/"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = jsonlib.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass
@@ -44,28 +60,64 @@ class RecordedRequest:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def args(self) -> dict[str, str]:
+        """The query parameters (the last value of each)."""
+        return {key: values[-1] for key, values in parse_qs(self.query, keep_blank_values=True).items()}
+
+    @property
+    def form(self) -> dict[str, str]:
+        """The body as ``application/x-www-form-urlencoded`` fields (the last value of each)."""
+        if not self.body or self.json is not None:
+            return {}
+        return {key: values[-1] for key, values in parse_qs(self.body, keep_blank_values=True).items()}
+
+    def header(self, name: str) -> str | None:
+        """A request header, by case-insensitive name."""
+        lowered = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lowered:
+                return value
+        return None
+
     def summary(self) -> str:
-        body = f" {self.body[:200]}" if self.body else ""
+        body = self.body if len(self.body) <= 200 else self.body[:199] + "…"
+        body = f" {body}" if body else ""
         status = "dropped" if self.status is None else str(self.status)
         query = f"?{self.query}" if self.query else ""
-        return f"#{self.seq} {self.method} {self.path}{query}{body} -> {status}"
+        fault = f" [fault {self.fault}]" if self.fault else ""
+        return f"#{self.seq} {self.method} {self.path}{query}{body} -> {status}{fault}"
 
 
 def json_subset_diff(expected: Any, actual: Any, path: str = "json") -> list[str]:
-    """Where ``actual`` fails to contain ``expected`` (dicts compared as subsets)."""
+    """Where ``actual`` fails to contain ``expected`` (objects compared as subsets, the rest exactly)."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [f"{path}: expected an object, got {json.dumps(actual)[:80]}"]
+            return [f"{path}: expected an object, got {_short(actual)}"]
         problems = []
         for key, value in expected.items():
             if key not in actual:
-                problems.append(f"{path}.{key}: missing (expected {json.dumps(value)[:80]})")
+                problems.append(f"{path}.{key}: missing (expected {_short(value)})")
             else:
                 problems.extend(json_subset_diff(value, actual[key], f"{path}.{key}"))
         return problems
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        problems = []
+        for index, (want, got) in enumerate(zip(expected, actual)):
+            problems.extend(json_subset_diff(want, got, f"{path}[{index}]"))
+        return problems
     if expected != actual or type(expected) is not type(actual):
-        return [f"{path}: expected {json.dumps(expected)[:80]}, got {json.dumps(actual)[:80]}"]
+        return [f"{path}: expected {_short(expected)}, got {_short(actual)}"]
     return []
+
+
+def _split_path(path: str | None, query: dict[str, str] | None) -> tuple[str | None, dict[str, str] | None]:
+    """``/x?a=1`` as path ``/x`` and query ``{"a": "1"}`` (merged with an explicit query)."""
+    if path is None or "?" not in path:
+        return path, query
+    parts = urlsplit(path)
+    parsed = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+    return parts.path, {**parsed, **(query or {})}
 
 
 @dataclass(frozen=True)
@@ -78,54 +130,91 @@ class RequestMatcher:
     status: int | None = None
     json: Any = None
     query: dict[str, str] | None = None
+    headers: dict[str, str] | None = None
+    form: dict[str, str] | None = None
+
+    @classmethod
+    def build(cls, method: str | None = None, path: str | None = None, **criteria: Any) -> RequestMatcher:
+        unknown = set(criteria) - {"api", "status", "json", "query", "headers", "form"}
+        if unknown:
+            raise TypeError(f"unknown request criteria: {', '.join(sorted(unknown))}; "
+                            "expected method, path, api, status, json, query, headers, form")
+        path, query = _split_path(path, criteria.pop("query", None))
+        return cls(method=method.upper() if method else None, path=path, query=query, **criteria)
 
     def problems(self, entry: RecordedRequest) -> list[str]:
         """Why ``entry`` does not match (empty when it does)."""
         found = []
-        if self.method and entry.method != self.method.upper():
-            found.append(f"method: expected {self.method.upper()}, got {entry.method}")
+        if self.method and entry.method != self.method:
+            found.append(f"method: expected {self.method}, got {entry.method}")
         if self.path and not (entry.path == self.path or fnmatch.fnmatchcase(entry.path, self.path)):
             found.append(f"path: expected {self.path}, got {entry.path}")
         if self.api and entry.api != self.api:
             found.append(f"api: expected {self.api}, got {entry.api}")
         if self.status is not None and entry.status != self.status:
-            found.append(f"status: expected {self.status}, got {entry.status}")
+            found.append(f"status: expected {self.status}, got {'dropped' if entry.status is None else entry.status}")
         if self.query:
-            from urllib.parse import parse_qs
-
-            actual = {k: v[-1] for k, v in parse_qs(entry.query, keep_blank_values=True).items()}
-            found.extend(json_subset_diff(self.query, actual, "query"))
+            found.extend(json_subset_diff(self.query, entry.args, "query"))
+        if self.headers:
+            for name, value in self.headers.items():
+                actual = entry.header(name)
+                if actual is None:
+                    found.append(f"header {name}: missing (expected {_short(value)})")
+                elif actual != value:
+                    found.append(f"header {name}: expected {_short(value)}, got {_short(actual)}")
+        if self.form:
+            found.extend(json_subset_diff(self.form, entry.form, "form"))
         if self.json is not None:
-            found.extend(json_subset_diff(self.json, entry.json))
+            if entry.json is None and entry.body:
+                found.append(f"json: the body is not JSON: {_short(entry.body)}")
+            elif entry.json is None:
+                found.append("json: the request had no body")
+            else:
+                found.extend(json_subset_diff(self.json, entry.json))
         return found
 
     def matches(self, entry: RecordedRequest) -> bool:
         return not self.problems(entry)
 
     def describe(self) -> str:
-        parts = [self.method.upper() if self.method else "any method", self.path or "any path"]
+        parts = [self.method or "any method", self.path or "any path"]
+        details = []
         if self.api:
-            parts.append(f"api={self.api}")
+            details.append(f"api={self.api}")
         if self.status is not None:
-            parts.append(f"status={self.status}")
+            details.append(f"status={self.status}")
         if self.query:
-            parts.append(f"query ⊇ {json.dumps(self.query)}")
+            details.append(f"query ⊇ {_short(self.query, 200)}")
+        if self.headers:
+            details.append(f"headers ⊇ {_short(self.headers, 200)}")
+        if self.form:
+            details.append(f"form ⊇ {_short(self.form, 200)}")
         if self.json is not None:
-            parts.append(f"json ⊇ {json.dumps(self.json)}")
-        return " ".join(parts)
+            details.append(f"json ⊇ {_short(self.json, 200)}")
+        return " ".join(parts) + (f" with {', '.join(details)}" if details else "")
+
+    def targets_control(self) -> bool:
+        return bool(self.path and self.path.startswith(CONTROL_PREFIX)) or self.api == "control"
 
     def _probe(self) -> str:
-        return f"{(self.method or '').upper()} {self.path or ''} {json.dumps(self.json) if self.json is not None else ''}"
+        body = _short(self.json, 500) if self.json is not None else ""
+        return f"{self.method or ''} {self.path or ''} {body}"
+
+
+def _plural(count: int, word: str = "time") -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class Journal:
-    """A thread-safe, bounded log of requests."""
+    """A thread-safe, bounded log of requests, with pytest-style assertions."""
 
     def __init__(self, limit: int = 10_000) -> None:
         self._lock = threading.Lock()
         self._entries: deque[RecordedRequest] = deque(maxlen=limit)
         self._seq = itertools.count(1)
         self.enabled = True
+        #: ``(methods, rule)`` pairs of the app's routes, for "did you mean" hints (set by MockServer)
+        self.known_routes: Callable[[], list[tuple[str, str]]] | None = None
 
     @property
     def limit(self) -> int:
@@ -143,80 +232,139 @@ class Journal:
         return entry
 
     def clear(self) -> None:
+        """Forget every request; numbering starts again at #1."""
         with self._lock:
             self._entries.clear()
+            self._seq = itertools.count(1)
 
-    def entries(self) -> list[RecordedRequest]:
+    def entries(self, *, include_control: bool = True) -> list[RecordedRequest]:
+        """Every recorded request, oldest first."""
         with self._lock:
-            return list(self._entries)
+            entries = list(self._entries)
+        if not include_control:
+            entries = [entry for entry in entries if not entry.path.startswith(CONTROL_PREFIX)]
+        return entries
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def find(self, method: str | None = None, path: str | None = None, *, api: str | None = None,
-             status: int | None = None, json: Any = None, query: dict[str, str] | None = None) -> list[RecordedRequest]:
-        """Recorded requests matching every given criterion, oldest first."""
-        matcher = RequestMatcher(method, path, api, status, json, query)
+    def __iter__(self) -> Iterator[RecordedRequest]:
+        return iter(self.entries())
+
+    def __getitem__(self, index: int) -> RecordedRequest:
+        return self.entries()[index]
+
+    def find(self, method: str | None = None, path: str | None = None, **criteria: Any) -> list[RecordedRequest]:
+        """Recorded requests matching every given criterion, oldest first.
+
+        Criteria: ``api``, ``status``, ``json`` (a subset of the JSON body), ``query``,
+        ``headers`` (names case-insensitive) and ``form`` (subsets of those).
+        ``path`` may be a glob (``/v1/*/workspaces``) and may carry a query string.
+        """
+        matcher = RequestMatcher.build(method, path, **criteria)
         return [entry for entry in self.entries() if matcher.matches(entry)]
 
     def count(self, method: str | None = None, path: str | None = None, **criteria: Any) -> int:
         return len(self.find(method, path, **criteria))
 
+    def last(self, method: str | None = None, path: str | None = None, **criteria: Any) -> RecordedRequest:
+        """The most recent matching request; AssertionError (with the closest ones) if none."""
+        found = self.find(method, path, **criteria)
+        if not found:
+            matcher = RequestMatcher.build(method, path, **criteria)
+            lines = [f"expected a request matching {matcher.describe()}, but there was none."]
+            lines.extend(self._closest(matcher, self.entries()))
+            raise AssertionError("\n".join(lines))
+        return found[-1]
+
     def unmatched(self) -> list[RecordedRequest]:
-        """Requests that no route of the mocked APIs answered."""
+        """Requests that no route of the mocked APIs answered (the router's 404/405)."""
         return [entry for entry in self.entries() if not entry.matched]
 
     # -- pytest-style assertions -------------------------------------------------------
     def assert_called(self, method: str | None = None, path: str | None = None, *, times: int | None = None,
-                      api: str | None = None, status: int | None = None, json: Any = None,
-                      query: dict[str, str] | None = None) -> list[RecordedRequest]:
+                      **criteria: Any) -> list[RecordedRequest]:
         """Assert a matching request was made (exactly ``times`` times if given); return the matches."""
-        matcher = RequestMatcher(method, path, api, status, json, query)
+        matcher = RequestMatcher.build(method, path, **criteria)
         entries = self.entries()
         found = [entry for entry in entries if matcher.matches(entry)]
         if (times is None and found) or (times is not None and len(found) == times):
             return found
-        wanted = "at least once" if times is None else f"{times} time{'s' if times != 1 else ''}"
+        wanted = "at least once" if times is None else _plural(times)
         message = [f"expected {matcher.describe()} to be requested {wanted}, "
-                   f"but it was requested {len(found)} time{'s' if len(found) != 1 else ''}."]
-        message.extend(_closest(matcher, entries, exclude=found if times is None else ()))
+                   f"but it was requested {_plural(len(found))}."]
+        if found:
+            message.append("Matching requests:")
+            message.extend(f"  {entry.summary()}" for entry in found[:10])
+            if len(found) > 10:
+                message.append(f"  … and {len(found) - 10} more")
+        else:
+            message.extend(self._closest(matcher, entries))
         raise AssertionError("\n".join(message))
 
     def assert_called_once(self, method: str | None = None, path: str | None = None, **criteria: Any) -> RecordedRequest:
+        """Assert exactly one matching request was made; return it."""
         return self.assert_called(method, path, times=1, **criteria)[0]
 
     def assert_not_called(self, method: str | None = None, path: str | None = None, **criteria: Any) -> None:
-        found = self.find(method, path, **criteria)
+        """Assert no matching request was made (with no criteria: no request at all)."""
+        matcher = RequestMatcher.build(method, path, **criteria)
+        found = [entry for entry in self.entries() if matcher.matches(entry)]
         if found:
-            matcher = RequestMatcher(method, path, **criteria)
             lines = [f"expected no request matching {matcher.describe()}, but found {len(found)}:"]
-            lines.extend(f"  {entry.summary()}" for entry in found[:5])
+            lines.extend(f"  {entry.summary()}" for entry in found[:10])
             raise AssertionError("\n".join(lines))
 
     def assert_no_unmatched(self) -> None:
         """Assert every request hit a route of a mocked API (no 404/405 from the router)."""
+        message = self.unmatched_report()
+        if message:
+            raise AssertionError(message)
+
+    def unmatched_report(self) -> str:
+        """A description of the unmatched requests with the closest routes ("" if none)."""
         found = self.unmatched()
-        if found:
-            lines = [f"{len(found)} request(s) matched no route of the mock:"]
-            lines.extend(f"  {entry.summary()}" for entry in found[:10])
-            raise AssertionError("\n".join(lines))
+        if not found:
+            return ""
+        lines = [f"{len(found)} request(s) matched no route of the mock:"]
+        for entry in found[:10]:
+            lines.append(f"  {entry.summary()}")
+            hint = self._route_hint(entry)
+            if hint:
+                lines.append(f"      did you mean: {hint}")
+        if len(found) > 10:
+            lines.append(f"  … and {len(found) - 10} more")
+        return "\n".join(lines)
 
+    # -- near misses ---------------------------------------------------------------------
+    def near_misses(self, matcher: RequestMatcher, limit: int = 3) -> list[tuple[RecordedRequest, list[str]]]:
+        """The recorded requests closest to ``matcher``, each with what differs."""
+        candidates = self.entries(include_control=matcher.targets_control())
+        probe = matcher._probe()
 
-def _closest(matcher: RequestMatcher, entries: Iterable[RecordedRequest], exclude: Iterable[RecordedRequest] = (),
-             limit: int = 3) -> list[str]:
-    excluded = {id(entry) for entry in exclude}
-    candidates = [entry for entry in entries if id(entry) not in excluded]
-    if not candidates:
-        return ["No requests were recorded." if not excluded else "No other requests were recorded."]
-    probe = matcher._probe()
+        def rank(entry: RecordedRequest) -> tuple[int, float]:
+            text = f"{entry.method} {entry.path} {entry.body[:500]}"
+            return (len(matcher.problems(entry)), -difflib.SequenceMatcher(None, probe, text).ratio())
 
-    def score(entry: RecordedRequest) -> float:
-        text = f"{entry.method} {entry.path} {entry.body[:500]}"
-        return difflib.SequenceMatcher(None, probe, text).ratio()
+        ranked = sorted(candidates, key=rank)[:limit]
+        return [(entry, matcher.problems(entry)) for entry in ranked]
 
-    ranked = sorted(candidates, key=score, reverse=True)[:limit]
-    lines = ["Closest recorded requests:"]
-    for entry in ranked:
-        lines.append(f"  {entry.summary()}")
-        lines.extend(f"      {problem}" for problem in matcher.problems(entry))
-    return lines
+    def _closest(self, matcher: RequestMatcher, entries: Iterable[RecordedRequest], limit: int = 3) -> list[str]:
+        if not list(entries):
+            return ["No requests were recorded."]
+        misses = self.near_misses(matcher, limit)
+        if not misses:
+            return ["Only control-API requests (/__mock/...) were recorded."]
+        lines = ["Closest recorded requests:"]
+        for entry, problems in misses:
+            lines.append(f"  {entry.summary()}")
+            lines.extend(f"      {problem}" for problem in problems)
+        return lines
+
+    def _route_hint(self, entry: RecordedRequest) -> str:
+        if self.known_routes is None:
+            return ""
+        routes = self.known_routes()
+        by_rule = {rule: methods for methods, rule in routes}
+        close = difflib.get_close_matches(entry.path, list(by_rule), n=2, cutoff=0.5)
+        return ", ".join(f"{by_rule[rule]} {rule}" for rule in close)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Iterable, Union
 
 from .state import ScenarioError
 
@@ -79,3 +79,37 @@ def resolve(ref: ScenarioRef) -> tuple[str, dict[str, Any]]:
     document = read(path)
     document.setdefault("name", path.stem)
     return (str(path), document)
+
+
+def cache_key(refs: Iterable[ScenarioRef]) -> str:
+    """A string identifying a list of scenario references (names, paths, documents).
+
+    Equal keys mean equal baselines, so a server can skip rebuilding one it already has.
+    Files are identified by resolved path, size and modification time, so an edited file
+    is read again.
+    """
+    parts = []
+    for ref in refs:
+        if isinstance(ref, dict):
+            parts.append("doc:" + json.dumps(ref, sort_keys=True, default=str))
+            continue
+        try:
+            path = find(str(ref)).resolve()
+            stat = path.stat()
+            parts.append(f"file:{path}:{stat.st_size}:{stat.st_mtime_ns}")
+        except (ScenarioError, OSError):
+            parts.append(f"ref:{ref}")  # loading it will raise the real error
+    return "\n".join(parts)
+
+
+def describe_builtin() -> list[dict[str, Any]]:
+    """``{"name", "description", "file"}`` of each built-in scenario (unreadable ones say why)."""
+    described = []
+    for name in builtin_names():
+        path = find(name)
+        try:
+            description = read(path).get("description", "")
+        except ScenarioError as error:
+            description = f"(invalid: {error})"
+        described.append({"name": name, "description": description, "file": str(path)})
+    return described

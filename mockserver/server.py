@@ -31,11 +31,17 @@ if TYPE_CHECKING:
 
     from .clock import Clock
     from .modelarts.models import ModelArtsBackend
-    from .wallaroo.models import WallarooBackend
+    from .wallaroo.models import User, WallarooBackend, Workspace
 
 logger = logging.getLogger("mockserver")
 
 DEFAULT_SCENARIOS = ("default",)
+#: the users the helpers act as unless told otherwise (both are in the ``default`` scenario)
+DEFAULT_WALLAROO_USER = "developer@example.com"
+DEFAULT_MODELARTS_USER = "modelarts-dev"
+APIS = ("wallaroo", "modelarts")
+#: the base URL of in-process clients (nothing listens there; requests never leave the process)
+INPROCESS_BASE_URL = "http://mockserver.local"
 
 
 def all_apis() -> list[Api]:
@@ -73,12 +79,16 @@ class MockServer:
         self.context = MockContext(state=self.state, journal=self.journal, faults=self.faults, apis=self.apis,
                                    max_body_bytes=max_body_bytes, log_requests=log_requests, server=self)
         self.app = create_app(self.context)
-        self.load_scenarios(scenarios, replace=True)
-        if self.state_file is not None and self.state_file.exists():
-            self.load_state_file(self.state_file)
+        self.journal.known_routes = self._known_routes
+        #: the plugin fails a test at teardown if a request matched no route while this is set
+        self.strict = False
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._save_lock = threading.Lock()
+        self._baseline_key: str | None = None
+        self.load_scenarios(scenarios, replace=True)
+        if self.state_file is not None and self.state_file.exists():
+            self.load_state_file(self.state_file)
 
     # == lifecycle =====================================================================
     def start(self) -> MockServer:
@@ -125,11 +135,21 @@ class MockServer:
     def url(self) -> str:
         """``http://host:port`` of the running server (no trailing slash)."""
         if self._server is None:
-            raise RuntimeError("the server is not running; call start() or use the in-process helpers")
+            raise RuntimeError("the server is not running; call start() or use the in-process helpers "
+                               "(session(), test_client(), httpx_transport()), which need no socket")
         host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """:attr:`url` when listening, else the placeholder URL the in-process helpers use."""
+        return self.url if self._server is not None else INPROCESS_BASE_URL
+
+    def __repr__(self) -> str:
+        where = self.url if self._server is not None else "in-process"
+        return f"<MockServer {where} scenarios={self.state.scenarios!r}>"
 
     # == state =========================================================================
     @property
@@ -156,6 +176,21 @@ class MockServer:
         """Load scenarios (names, paths or dicts) on top of the state, or instead of it."""
         documents = [scenario_files.resolve(ref) for ref in scenarios]
         self.state.load(documents, replace=replace, as_baseline=as_baseline)
+        if as_baseline:
+            self._baseline_key = None
+
+    def use_scenarios(self, scenarios: Iterable[scenario_files.ScenarioRef]) -> None:
+        """Make ``scenarios`` the baseline (instead of the current one) and reset to it.
+
+        Cheap when they already are the baseline: then it is just :meth:`reset`. The
+        pytest plugin calls this before every test with the test's scenarios.
+        """
+        refs = list(scenarios)
+        key = scenario_files.cache_key(refs)
+        if key != self._baseline_key:
+            self.load_scenarios(refs, replace=True)
+            self._baseline_key = key
+        self.reset()
 
     def load(self, scenario: scenario_files.ScenarioRef) -> None:
         """Add one scenario's data for the current test only (the next reset removes it)."""
@@ -164,8 +199,12 @@ class MockServer:
     def export_state(self) -> dict[str, Any]:
         return self.state.export()
 
-    def import_state(self, document: dict[str, Any], *, as_baseline: bool = False) -> None:
-        self.state.import_(document, as_baseline=as_baseline)
+    def import_state(self, document: dict[str, Any], *, as_baseline: bool = False,
+                     source: str = "state document") -> None:
+        """Replace the whole state with a document from :meth:`export_state` (validated first)."""
+        self.state.import_(document, source=source, as_baseline=as_baseline)
+        if as_baseline:
+            self._baseline_key = None
 
     def save_state(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write the state document atomically (temp file + rename) and return its path."""
@@ -192,22 +231,134 @@ class MockServer:
         document = scenario_files.read(source)
         self.state.import_(document, source=str(source))
 
+    # == test helpers: credentials ======================================================
+    def wallaroo_token(self, user: str = DEFAULT_WALLAROO_USER, *, lifetime: int | None = None) -> str:
+        """A valid Wallaroo (Keycloak) access token for a user, by id, email or username."""
+        from .wallaroo.tokens import realm_issuer
+
+        return self.wallaroo.issue_token(user, issuer=realm_issuer(self.base_url), lifetime=lifetime)
+
+    def wallaroo_headers(self, user: str = DEFAULT_WALLAROO_USER) -> dict[str, str]:
+        """``{"Authorization": "Bearer <token>"}`` for a Wallaroo user."""
+        return {"Authorization": f"Bearer {self.wallaroo_token(user)}"}
+
+    @property
+    def modelarts_project_id(self) -> str:
+        """The id of the first ModelArts project of the loaded scenarios."""
+        return self.modelarts.default_project_id()
+
+    def modelarts_credentials(self, user: str = DEFAULT_MODELARTS_USER) -> dict[str, Any]:
+        """An IAM user's ``user_name, password, account, project_id, region, access_key, secret_key``."""
+        return self.modelarts.credentials(user_name=user)
+
+    def modelarts_token(self, user: str = DEFAULT_MODELARTS_USER, project_id: str | None = None) -> str:
+        """A valid IAM token (``X-Auth-Token``) for a user, scoped to a project (default: the first)."""
+        return self.modelarts.issue_token(user_name=user, project_id=project_id)
+
+    def modelarts_headers(self, user: str = DEFAULT_MODELARTS_USER, project_id: str | None = None) -> dict[str, str]:
+        """``{"X-Auth-Token": <token>}`` for an IAM user."""
+        return {"X-Auth-Token": self.modelarts_token(user, project_id)}
+
+    def headers(self, api: str | None, user: str | None = None) -> dict[str, str]:
+        """Auth headers for ``api`` (``"wallaroo"``, ``"modelarts"``, or None for none)."""
+        if api is None:
+            return {}
+        if api == "wallaroo":
+            return self.wallaroo_headers(user or DEFAULT_WALLAROO_USER)
+        if api == "modelarts":
+            return self.modelarts_headers(user or DEFAULT_MODELARTS_USER)
+        raise ValueError(f"unknown api {api!r}; expected one of {', '.join(APIS)} or None")
+
+    # == test helpers: per-test data ===================================================
+    def add_wallaroo_user(self, **fields: Any) -> User:
+        """Add a Wallaroo user for this test, as a scenario's ``wallaroo.users`` item would."""
+        return self.wallaroo.add_user(**fields)
+
+    def add_wallaroo_workspace(self, **fields: Any) -> Workspace:
+        """Add a Wallaroo workspace for this test (``name``, ``members=[{"user", "user_type"}]``...)."""
+        return self.wallaroo.add_workspace(**fields)
+
+    def add_modelarts_workspace(self, project_id: str | None = None, **fields: Any) -> Any:
+        """Add a ModelArts workspace for this test to a project (default: the first project)."""
+        return self.modelarts.add_workspace(project_id or self.modelarts_project_id, **fields)
+
+    # == clients (requests, httpx and the SDKs are imported only when asked for) ==========
+    def _inprocess(self, inprocess: bool | None) -> bool:
+        return not self.running if inprocess is None else inprocess
+
+    def session(self, api: str | None = "wallaroo", user: str | None = None, *,
+                inprocess: bool | None = None) -> requests.Session:
+        """A ``requests.Session`` with the base URL and ``api``'s auth headers for ``user`` set.
+
+        Relative URLs work: ``session.post("/v1/api/workspaces/list", json={})``. Over the
+        socket when the server is running, else in-process (force either with ``inprocess``).
+        """
+        from . import clients
+
+        headers = self.headers(api, user)
+        if self._inprocess(inprocess):
+            return clients.requests_session(INPROCESS_BASE_URL, headers, app=self.app)
+        return clients.requests_session(self.url, headers)
+
+    def inprocess_session(self, api: str | None = None, user: str | None = None, *,
+                          base_url: str = INPROCESS_BASE_URL) -> requests.Session:
+        """A ``requests.Session`` whose requests are answered in-process, without a socket."""
+        from . import clients
+
+        return clients.requests_session(base_url, self.headers(api, user), app=self.app)
+
+    def httpx_client(self, api: str | None = "wallaroo", user: str | None = None, *,
+                     inprocess: bool | None = None) -> Any:
+        """An ``httpx.Client`` with the base URL and auth headers set (in-process if not running)."""
+        import httpx
+
+        headers = self.headers(api, user)
+        if self._inprocess(inprocess):
+            return httpx.Client(base_url=INPROCESS_BASE_URL, headers=headers, transport=self.httpx_transport())
+        return httpx.Client(base_url=self.url, headers=headers)
+
+    def wallaroo_sdk_client(self, user: str = DEFAULT_WALLAROO_USER, *, inprocess: bool | None = None,
+                            raise_on_unexpected_status: bool = False) -> Any:
+        """The Wallaroo SDK's generated ``AuthenticatedClient``, logged in as ``user``."""
+        from . import clients
+
+        inproc = self._inprocess(inprocess)
+        return clients.wallaroo_sdk_client(INPROCESS_BASE_URL if inproc else self.url, self.wallaroo_token(user),
+                                           app=self.app if inproc else None,
+                                           raise_on_unexpected_status=raise_on_unexpected_status)
+
+    def modelarts_sdk_client(self, user: str = DEFAULT_MODELARTS_USER, *, project_id: str | None = None,
+                             inprocess: bool | None = None) -> Any:
+        """A ``ModelArtsClient`` signing with ``user``'s AK/SK, for a project (default: the user's)."""
+        from . import clients
+
+        credentials = self.modelarts_credentials(user)
+        inproc = self._inprocess(inprocess)
+        return clients.modelarts_sdk_client(INPROCESS_BASE_URL if inproc else self.url,
+                                            access_key=credentials["access_key"],
+                                            secret_key=credentials["secret_key"],
+                                            project_id=project_id or credentials["project_id"],
+                                            app=self.app if inproc else None)
+
     # == in-process access (no socket) =================================================
     def test_client(self) -> FlaskClient:
         """Flask's test client on this server's app."""
         return self.app.test_client()
 
-    def inprocess_session(self, *, base_url: str = "http://mockserver.local") -> requests.Session:
-        """A ``requests.Session`` whose requests are answered in-process, without a socket."""
-        from .transport import InProcessSession
-
-        return InProcessSession(self.app, base_url)
-
     def httpx_transport(self) -> Any:
         """An ``httpx`` transport calling the app in-process (``httpx.Client(transport=...)``)."""
-        import httpx
+        from .transport import httpx_transport
 
-        return httpx.WSGITransport(app=_wsgi_for_inprocess(self.app))
+        return httpx_transport(self.app)
+
+    def _known_routes(self) -> list[tuple[str, str]]:
+        routes = []
+        for rule in self.app.url_map.iter_rules():
+            if rule.endpoint == "static" or rule.rule.startswith("/__mock"):
+                continue
+            methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+            routes.append(("/".join(methods), rule.rule))
+        return routes
 
 
 def _wsgi_for_waitress(app: Any) -> Any:
@@ -225,11 +376,6 @@ def _wsgi_for_waitress(app: Any) -> Any:
 
 def _wsgi_for_inprocess(app: Any) -> Any:
     """In-process transports see a dropped connection as a connection error."""
+    from .transport import wsgi_for_inprocess
 
-    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
-        try:
-            return app(environ, start_response)
-        except DropConnection as drop:
-            raise ConnectionResetError(f"connection dropped by {drop}") from None
-
-    return wsgi
+    return wsgi_for_inprocess(app)

@@ -47,3 +47,7 @@ class NotFound(ControlError):
 class NoStateFile(ControlError):
     status = 409
     description = "The server was started without --state-file; pass a 'path' to save to."
+
+
+class SaveFailed(ControlError):
+    status = 500

@@ -1,24 +1,31 @@
 """The control API under ``/__mock/``: health, reset, state, scenarios, journal, faults, clock.
 
 Never clashes with the mocked APIs (neither vendor uses a ``__`` path). Documented in
-docs/control-api.md and in the OpenAPI document at ``/__mock/openapi.json``.
+docs/control-api.md. Every route validates its whole request before it changes
+anything, so a rejected request (400/404/409/422) leaves the mock as it was. Errors are
+``{"error": <message>, "status": <code>}`` (plus ``source``/``path``/``reason`` for a
+rejected scenario or state document).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, request
 
+from .. import __version__
 from .. import scenarios as scenario_files
 from ..app import app_json
+from ..clock import to_epoch, to_seconds
 from ..context import current, json_body
+from ..journal import RequestMatcher
 from ..state import ScenarioError
 from ..validation import FieldError, Fields
 from . import exceptions as errors
 
 blueprint = Blueprint("control", __name__, url_prefix="/__mock")
+
+MATCHER_FIELDS = ("method", "path", "api", "status", "json", "query", "headers", "form")
 
 
 def body() -> Any:
@@ -28,33 +35,68 @@ def body() -> Any:
         raise errors.InvalidRequest(str(error)) from None
 
 
-def optional_body() -> Fields:
-    if not request.get_data(cache=True).strip():
-        return Fields({})
+def fields_of(document: Any, known: tuple[str, ...]) -> Fields:
     try:
-        return Fields(body())
+        return Fields(document, "", known=known)
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
 
 
+def optional_body(known: tuple[str, ...]) -> Fields:
+    """The JSON body as Fields, or empty Fields when there is no body."""
+    if not request.get_data(cache=True).strip():
+        return Fields({})
+    return fields_of(body(), known)
+
+
 def flag(name: str) -> bool:
-    return request.args.get(name, "").lower() in ("1", "true", "yes")
+    value = request.args.get(name, "").lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise errors.InvalidRequest(f"query parameter {name}: expected true or false, got {request.args[name]!r}")
 
 
 def server() -> Any:
     return current().server
 
 
+def scenario_refs(fields: Fields, name: str, *, required: bool) -> list[Any] | None:
+    """A list of scenario references (names, paths or scenario objects)."""
+    try:
+        refs = fields.list(name, required=required, nullable=not required)
+    except FieldError as error:
+        raise errors.InvalidRequest(str(error)) from None
+    for index, ref in enumerate(refs or []):
+        if not isinstance(ref, (str, dict)):
+            raise errors.InvalidRequest(f"{name}[{index}]: expected a name, a path or a scenario object")
+    return refs
+
+
+def rejected(error: ScenarioError) -> errors.InvalidDocument:
+    return errors.InvalidDocument(error.source, error.path, error.message)
+
+
 @blueprint.get("/health")
 def health() -> Response:
     ctx = current()
-    return app_json({"status": "ok", "apis": [api.name for api in ctx.apis if api.make_backend],
+    return app_json({"status": "ok", "version": __version__, "apis": [api.name for api in ctx.apis if api.make_backend],
                      "scenarios": ctx.state.scenarios, "time": ctx.state.clock.now()})
 
 
 @blueprint.post("/reset")
 def reset() -> Response:
-    server().reset()
+    """Back to the baseline; ``{"scenarios": [...]}`` first makes those the baseline."""
+    fields = optional_body(("scenarios",))
+    refs = scenario_refs(fields, "scenarios", required=False)
+    try:
+        if refs is not None:
+            server().use_scenarios(refs)
+        else:
+            server().reset()
+    except ScenarioError as error:
+        raise rejected(error) from None
     return app_json({"status": "reset", "scenarios": current().state.scenarios})
 
 
@@ -66,49 +108,52 @@ def get_state() -> Response:
 
 @blueprint.put("/state")
 def put_state() -> Response:
+    as_baseline = flag("as_baseline")
     try:
-        current().state.import_(body(), source="PUT /__mock/state", as_baseline=flag("as_baseline"))
+        server().import_state(body(), source="PUT /__mock/state", as_baseline=as_baseline)
     except ScenarioError as error:
-        raise errors.InvalidDocument(error.source, error.path, error.message) from None
+        raise rejected(error) from None
     return app_json({"status": "imported", "scenarios": current().state.scenarios})
 
 
 @blueprint.post("/state/save")
 def save_state() -> Response:
-    fields = optional_body()
+    fields = optional_body(("path",))
     try:
         path = fields.str("path")
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
     if path is None and server().state_file is None:
         raise errors.NoStateFile()
-    saved = server().save_state(path)
+    try:
+        saved = server().save_state(path)
+    except OSError as error:
+        raise errors.SaveFailed(f"cannot save the state to {path or server().state_file}: {error.strerror or error}") from None
     return app_json({"status": "saved", "path": str(saved)})
 
 
 # -- scenarios -----------------------------------------------------------------------
 @blueprint.get("/scenarios")
 def list_scenarios() -> Response:
-    return app_json({"builtin": scenario_files.builtin_names(), "loaded": current().state.scenarios})
+    described = scenario_files.describe_builtin()
+    return app_json({"builtin": [item["name"] for item in described], "descriptions": described,
+                     "loaded": current().state.scenarios})
 
 
 @blueprint.post("/scenarios/load")
 def load_scenarios() -> Response:
     """Body: ``{"scenarios": [name | path | document, ...], "replace": false, "as_baseline": true}``."""
+    fields = fields_of(body(), ("scenarios", "replace", "as_baseline"))
+    refs = scenario_refs(fields, "scenarios", required=True)
     try:
-        fields = Fields(body(), known=("scenarios", "replace", "as_baseline"))
-        refs = fields.list("scenarios", required=True, nullable=False)
         replace = fields.bool("replace", default=False)
         as_baseline = fields.bool("as_baseline", default=True)
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
-    for index, ref in enumerate(refs):
-        if not isinstance(ref, (str, dict)):
-            raise errors.InvalidRequest(f"scenarios[{index}]: expected a name, a path or a scenario object")
     try:
         server().load_scenarios(refs, replace=replace, as_baseline=as_baseline)
     except ScenarioError as error:
-        raise errors.InvalidDocument(error.source, error.path, error.message) from None
+        raise rejected(error) from None
     return app_json({"status": "loaded", "scenarios": current().state.scenarios})
 
 
@@ -122,28 +167,67 @@ def _journal_filter() -> dict[str, Any]:
         try:
             criteria["status"] = int(request.args["status"])
         except ValueError:
-            raise errors.InvalidRequest("status must be an integer") from None
+            raise errors.InvalidRequest("query parameter status: expected an integer") from None
     return criteria
+
+
+def _limit(entries: list[Any]) -> list[Any]:
+    limit = request.args.get("limit")
+    if not limit:
+        return entries
+    try:
+        count = int(limit)
+    except ValueError:
+        raise errors.InvalidRequest("query parameter limit: expected an integer") from None
+    if count < 0:
+        raise errors.InvalidRequest("query parameter limit: must be at least 0")
+    return entries[-count:] if count else []
 
 
 @blueprint.get("/requests")
 def list_requests() -> Response:
+    """The journal, oldest first; filters: method, path (glob), api, status, limit (the last N)."""
+    include_control = flag("include_control")
     journal = current().journal
     entries = journal.find(**_journal_filter())
-    entries = [e for e in entries if not e.path.startswith("/__mock/")] if not flag("include_control") else entries
-    limit = request.args.get("limit")
-    if limit:
-        try:
-            entries = entries[-int(limit):] if int(limit) > 0 else []
-        except ValueError:
-            raise errors.InvalidRequest("limit must be an integer") from None
+    if not include_control:
+        entries = [e for e in entries if not e.path.startswith("/__mock/")]
+    entries = _limit(entries)
     return app_json({"count": len(entries), "requests": [entry.to_dict() for entry in entries]})
+
+
+@blueprint.post("/requests/find")
+def find_requests() -> Response:
+    """Body: a request matcher; answers the matches and, when there are none, the near misses."""
+    fields = fields_of(body(), MATCHER_FIELDS)
+    try:
+        for name in ("method", "path", "api"):
+            fields.str(name)
+        fields.int("status")
+        for name in ("query", "headers", "form"):
+            section = fields.obj(name)
+            if section is not None:
+                for key, value in section.value.items():
+                    if not isinstance(value, str):
+                        raise FieldError(section.at(key), "expected a string")
+    except FieldError as error:
+        raise errors.InvalidRequest(str(error)) from None
+    matcher = RequestMatcher.build(**{key: value for key, value in fields.value.items() if value is not None})
+    journal = current().journal
+    entries = [entry for entry in journal.entries(include_control=matcher.targets_control()) if matcher.matches(entry)]
+    answer: dict[str, Any] = {"count": len(entries), "requests": [entry.to_dict() for entry in entries]}
+    if not entries:
+        answer["near_misses"] = [{"request": entry.to_dict(), "problems": problems}
+                                 for entry, problems in journal.near_misses(matcher)]
+    return app_json(answer)
 
 
 @blueprint.get("/requests/unmatched")
 def unmatched_requests() -> Response:
-    entries = current().journal.unmatched()
-    return app_json({"count": len(entries), "requests": [entry.to_dict() for entry in entries]})
+    journal = current().journal
+    entries = journal.unmatched()
+    return app_json({"count": len(entries), "requests": [entry.to_dict() for entry in entries],
+                     "report": journal.unmatched_report()})
 
 
 @blueprint.delete("/requests")
@@ -160,8 +244,12 @@ def list_faults() -> Response:
 
 @blueprint.post("/faults")
 def add_fault() -> Response:
+    document = body()
+    api_names = [api.name for api in current().apis if api.make_backend]
+    if isinstance(document, dict) and document.get("api") is not None and document["api"] not in api_names:
+        raise errors.InvalidRequest(f"api: expected one of {', '.join(api_names)}, got {document['api']!r}")
     try:
-        rule = current().faults.add_from_json(body())
+        rule = current().faults.add_from_json(document)
     except (FieldError, ValueError) as error:
         raise errors.InvalidRequest(str(error)) from None
     return app_json(rule.to_dict(), 201)
@@ -181,18 +269,17 @@ def delete_fault(rule_id: str) -> Response:
 
 
 # -- clock ---------------------------------------------------------------------------
-def _instant(fields: Fields, name: str) -> float | None:
+def _instant(fields: Fields, name: str, *, allow_true: bool = False) -> float | None:
     value = fields.value.get(name)
-    if value is None or isinstance(value, bool):
+    if allow_true and value is True:
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            pass
-    raise errors.InvalidRequest(f"{name}: expected epoch seconds or an ISO 8601 timestamp with offset")
+    if value is None or isinstance(value, bool):
+        raise errors.InvalidRequest(f"{name}: expected epoch seconds or an ISO 8601 timestamp with an offset"
+                                    + (", or true" if allow_true else ""))
+    try:
+        return to_epoch(value)
+    except ValueError as error:
+        raise errors.InvalidRequest(f"{name}: {error}") from None
 
 
 @blueprint.get("/clock")
@@ -202,25 +289,35 @@ def get_clock() -> Response:
 
 @blueprint.post("/clock")
 def set_clock() -> Response:
-    """Body: any of ``{"freeze": true | <instant>, "set": <instant>, "advance": <seconds>,
-    "unfreeze": true, "reset": true}``, applied in that order."""
+    """Body: any of ``{"reset": true, "freeze": true | <instant>, "set": <instant>,
+    "advance": <seconds>, "unfreeze": true}``, applied in that order, all or nothing."""
     clock = current().state.clock
+    fields = fields_of(body(), ("freeze", "set", "advance", "unfreeze", "reset"))
     try:
-        fields = Fields(body(), known=("freeze", "set", "advance", "unfreeze", "reset"))
         advance = fields.number("advance")
+        reset_clock = fields.bool("reset", default=False)
+        unfreeze = fields.bool("unfreeze", default=False)
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
-    if fields.value.get("reset") is True:
+    if advance is not None:
+        try:
+            advance = to_seconds(advance)
+        except ValueError as error:
+            raise errors.InvalidRequest(f"advance: {error}") from None
+    freeze = "freeze" in fields and fields.value["freeze"] is not False
+    freeze_at = _instant(fields, "freeze", allow_true=True) if freeze else None
+    set_at = _instant(fields, "set") if "set" in fields else None
+    if not fields.value:
+        raise errors.InvalidRequest("expected at least one of: reset, freeze, set, advance, unfreeze")
+    # everything is valid: apply
+    if reset_clock:
         clock.reset()
-    if "freeze" in fields and fields.value["freeze"] is not False:
-        clock.freeze(_instant(fields, "freeze"))
-    if "set" in fields:
-        instant = _instant(fields, "set")
-        if instant is None:
-            raise errors.InvalidRequest("set: expected epoch seconds or an ISO 8601 timestamp")
-        clock.set(instant)
+    if freeze:
+        clock.freeze(freeze_at)
+    if set_at is not None:
+        clock.set(set_at)
     if advance is not None:
         clock.advance(float(advance))
-    if fields.value.get("unfreeze") is True:
+    if unfreeze:
         clock.unfreeze()
     return app_json(clock.describe())

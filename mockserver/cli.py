@@ -1,0 +1,259 @@
+"""``mockserver`` / ``python -m mockserver``: the mock as a standalone server.
+
+Every flag has an environment variable (the flag wins)::
+
+    --host           MOCKSERVER_HOST          default 127.0.0.1
+    --port           MOCKSERVER_PORT          default 8080; 0 picks a free port
+    --scenario       MOCKSERVER_SCENARIO      repeatable (comma-separated in the variable); default "default"
+    --state-file     MOCKSERVER_STATE_FILE    loaded at start if it exists, saved on shutdown and on demand
+    --log-requests   MOCKSERVER_LOG_REQUESTS  one line per request on stderr
+    --quiet          MOCKSERVER_QUIET         print only the URL
+
+When ready it prints the URL on the first line of stdout (and, unless ``--quiet``, the
+credentials of both APIs read from the loaded state). SIGINT and SIGTERM save the state
+file (if any) and exit 0; SIGUSR1 and ``POST /__mock/state/save`` save it without
+stopping. Exit codes: 0 clean shutdown, 1 cannot listen or cannot save, 2 bad usage
+(an unknown flag, a bad value, an invalid scenario or state file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any, Sequence, TextIO
+
+from . import __version__
+from . import scenarios as scenario_files
+from .server import DEFAULT_SCENARIOS, MockServer
+from .state import ScenarioError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
+
+EXIT_OK = 0
+EXIT_RUNTIME = 1
+EXIT_USAGE = 2
+
+
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number (0-65535), got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number (0-65535), got {port}")
+    return port
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockserver",
+        description="A stateful test double for the Wallaroo MLOps API and the ModelArts workspace API.",
+        epilog="Environment variables MOCKSERVER_HOST, MOCKSERVER_PORT, MOCKSERVER_SCENARIO (comma-separated), "
+               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS and MOCKSERVER_QUIET set the defaults of the "
+               "flags. SIGINT/SIGTERM save the state file and stop; SIGUSR1 saves it.")
+    parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST})")
+    parser.add_argument("--port", type=port_number, help=f"port to listen on; 0 picks a free one (default {DEFAULT_PORT})")
+    parser.add_argument("--scenario", action="append", metavar="NAME_OR_FILE",
+                        help="a built-in scenario or a scenario file (JSON or YAML); repeat to combine "
+                             "(default: default)")
+    parser.add_argument("--state-file", metavar="PATH",
+                        help="load the state from PATH at start if it exists; save it there on shutdown "
+                             "and on demand (SIGUSR1, POST /__mock/state/save)")
+    parser.add_argument("--log-requests", action="store_true", default=None, help="log every request on stderr")
+    parser.add_argument("--quiet", action="store_true", default=None, help="print only the URL when ready")
+    parser.add_argument("--check", action="store_true",
+                        help="only validate the scenarios and the state file, then exit (0 valid, 2 invalid)")
+    parser.add_argument("--list-scenarios", action="store_true", help="list the built-in scenarios and exit")
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
+    return parser
+
+
+def _env_flag(parser: argparse.ArgumentParser, name: str, environ: dict[str, str]) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    parser.error(f"{name}: expected one of {', '.join(TRUE_WORDS)} or {', '.join(w for w in FALSE_WORDS if w)}, "
+                 f"got {environ[name]!r}")
+    raise AssertionError  # parser.error exits
+
+
+def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> argparse.Namespace:
+    """The flags, with environment variables filling in what was not given."""
+    environ = dict(os.environ if environ is None else environ)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.host is None:
+        args.host = environ.get("MOCKSERVER_HOST") or DEFAULT_HOST
+    if args.port is None:
+        text = environ.get("MOCKSERVER_PORT", "").strip()
+        try:
+            args.port = port_number(text) if text else DEFAULT_PORT
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"MOCKSERVER_PORT: {error}")
+    if args.scenario is None:
+        from_env = [part.strip() for part in environ.get("MOCKSERVER_SCENARIO", "").split(",") if part.strip()]
+        args.scenario = from_env or list(DEFAULT_SCENARIOS)
+    if args.state_file is None:
+        args.state_file = environ.get("MOCKSERVER_STATE_FILE") or None
+    if args.log_requests is None:
+        args.log_requests = _env_flag(parser, "MOCKSERVER_LOG_REQUESTS", environ)
+    if args.quiet is None:
+        args.quiet = _env_flag(parser, "MOCKSERVER_QUIET", environ)
+    return args
+
+
+# -- the banner --------------------------------------------------------------------
+def credentials_lines(server: MockServer) -> list[str]:
+    """The default credentials of both APIs, as loaded (nothing here is hard-coded)."""
+    lines = []
+    users = server.wallaroo.users()
+    lines.append("Wallaroo: token endpoint POST {url}/auth/realms/master/protocol/openid-connect/token "
+                 "(client_id sdk-client or api-client, grant_type password)".format(url=server.url))
+    if not users:
+        lines.append("  (no users; add some with a scenario or POST /__mock/scenarios/load)")
+    for user in users:
+        notes = [note for note, on in (("admin", user.admin), ("disabled", not user.enabled)) if on]
+        suffix = f"  ({', '.join(notes)})" if notes else ""
+        lines.append(f"  user {user.username}  password {user.password}{suffix}")
+    lines.extend(_modelarts_lines(server))
+    return lines
+
+
+def _modelarts_lines(server: MockServer) -> list[str]:
+    section = server.export_state().get("modelarts") or {}
+    users = [user for user in section.get("users", []) if isinstance(user, dict) and user.get("name")]
+    lines = [f"ModelArts: endpoint {server.url} (AK/SK signing or X-Auth-Token from POST {server.url}/v3/auth/tokens)"]
+    if not users:
+        lines.append("  (no IAM users)")
+        return lines
+    for user in users:
+        try:
+            creds = server.modelarts_credentials(user["name"])
+        except (AttributeError, KeyError, LookupError, ValueError, TypeError):
+            lines.append(f"  IAM user {user['name']}  password {user.get('password', '?')}")
+            continue
+        lines.append(f"  IAM user {creds.get('user_name')}  password {creds.get('password')}  "
+                     f"account {creds.get('account')}")
+        if creds.get("project_id"):
+            lines.append(f"    project {creds['project_id']}  region {creds.get('region')}")
+        if creds.get("access_key"):
+            lines.append(f"    AK {creds['access_key']}  SK {creds.get('secret_key')}")
+    return lines
+
+
+def print_banner(server: MockServer, args: argparse.Namespace, out: TextIO) -> None:
+    if args.quiet:
+        print(server.url, file=out, flush=True)
+        return
+    lines = [f"mockserver {__version__} listening on {server.url}",
+             f"  scenarios: {', '.join(server.state.scenarios) or '(none)'}",
+             f"  control API: {server.url}/__mock/health"]
+    if server.state_file is not None:
+        lines.append(f"  state file: {server.state_file}")
+    lines.extend(credentials_lines(server))
+    lines.append("Press Ctrl+C to stop.")
+    print("\n".join(lines), file=out, flush=True)
+
+
+# -- main ----------------------------------------------------------------------------
+def _fail(message: str, code: int, err: TextIO) -> int:
+    print(f"mockserver: error: {message}", file=err, flush=True)
+    return code
+
+
+def list_scenarios(out: TextIO) -> int:
+    for item in scenario_files.describe_builtin():
+        print(f"{item['name']}: {item['description']}", file=out)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = parse_args(argv)
+    if args.list_scenarios:
+        return list_scenarios(out)
+    if args.log_requests:
+        handler = logging.StreamHandler(err)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger = logging.getLogger("mockserver")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    try:
+        server = MockServer(args.scenario, host=args.host, port=args.port, state_file=args.state_file,
+                            log_requests=args.log_requests)
+    except ScenarioError as error:
+        return _fail(str(error), EXIT_USAGE, err)
+    if args.check:
+        print(f"ok: scenarios {', '.join(args.scenario)}"
+              + (f", state file {args.state_file}" if args.state_file else ""), file=out, flush=True)
+        return EXIT_OK
+    try:
+        server.start()
+    except OSError as error:
+        return _fail(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}", EXIT_RUNTIME, err)
+    return serve(server, args, out, err)
+
+
+def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run until SIGINT/SIGTERM; save on SIGUSR1. Returns the exit code."""
+    wake = threading.Event()
+    requests: dict[str, bool] = {"stop": False, "save": False}
+
+    def on_stop(signum: int, frame: Any) -> None:
+        requests["stop"] = True
+        wake.set()
+
+    def on_save(signum: int, frame: Any) -> None:
+        requests["save"] = True
+        wake.set()
+
+    previous = {sig: signal.signal(sig, on_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    if hasattr(signal, "SIGUSR1"):
+        previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, on_save)
+    code = EXIT_OK
+    try:
+        print_banner(server, args, out)
+        while not requests["stop"]:
+            wake.wait(1.0)
+            wake.clear()
+            if requests["save"] and not requests["stop"]:
+                requests["save"] = False
+                code = max(code, _save(server, err, quiet=args.quiet))
+    finally:
+        state_file, server.state_file = server.state_file, None  # saved below, with error handling
+        server.stop()
+        server.state_file = state_file
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if server.state_file is not None:
+        code = max(code, _save(server, err, quiet=args.quiet))
+    if not args.quiet:
+        print("mockserver stopped", file=err, flush=True)
+    return code
+
+
+def _save(server: MockServer, err: TextIO, *, quiet: bool) -> int:
+    if server.state_file is None:
+        print("mockserver: no --state-file to save to", file=err, flush=True)
+        return EXIT_OK
+    try:
+        path = server.save_state()
+    except OSError as error:
+        return _fail(f"cannot save the state to {server.state_file}: {error.strerror or error}", EXIT_RUNTIME, err)
+    if not quiet:
+        print(f"mockserver: state saved to {path}", file=err, flush=True)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

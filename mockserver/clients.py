@@ -1,0 +1,93 @@
+"""Builders for clients pointed at a mock server: ``requests`` sessions and the vendors' SDKs.
+
+:class:`~mockserver.server.MockServer` exposes these as ``session()``,
+``wallaroo_sdk_client()`` and ``modelarts_sdk_client()``; they are here, apart from the
+server, so they can also be pointed at a standalone server by URL::
+
+    from mockserver.clients import wallaroo_sdk_client
+    client = wallaroo_sdk_client("http://127.0.0.1:8080", token)
+
+The SDKs are optional dependencies (the ``sdk`` extra) and heavy to import (``import
+wallaroo`` alone takes seconds), so they are imported only when a builder is called.
+Passing ``app`` instead of a network round trip answers every call in-process.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .transport import BaseUrlSession, InProcessSession, WsgiAdapter, httpx_transport
+
+if TYPE_CHECKING:
+    import requests
+
+SDK_EXTRA_HINT = "install the SDKs with: pip install 'wallaroo-modelarts-mockserver[sdk]'"
+
+
+def requests_session(base_url: str, headers: Mapping[str, str] | None = None, *, app: Any = None) -> requests.Session:
+    """A ``requests.Session`` resolving relative URLs against ``base_url`` and sending ``headers``.
+
+    With ``app`` (a WSGI app) every request is answered in-process, without a socket.
+    """
+    if app is not None:
+        return InProcessSession(app, base_url, headers)
+    return BaseUrlSession(base_url, headers)
+
+
+def wallaroo_sdk_client(base_url: str, token: str, *, app: Any = None, raise_on_unexpected_status: bool = False,
+                        timeout: float | None = 30.0) -> Any:
+    """The Wallaroo SDK's generated ``AuthenticatedClient`` with a Bearer token.
+
+    Use it with the SDK's endpoint modules, e.g.
+    ``wallaroo.wallaroo_ml_ops_api_client.api.workspace.workspaces_list.sync(client=client, body=...)``.
+    With ``app`` the (synchronous) calls are answered in-process.
+    """
+    try:
+        import httpx
+        from wallaroo.wallaroo_ml_ops_api_client.client import AuthenticatedClient
+    except ImportError as error:  # pragma: no cover - CI installs the SDKs
+        raise ImportError(f"the Wallaroo SDK client needs the 'wallaroo' package; {SDK_EXTRA_HINT}") from error
+    httpx_args: dict[str, Any] = {}
+    if app is not None:
+        httpx_args["transport"] = httpx_transport(app)
+    return AuthenticatedClient(base_url=base_url, token=token, raise_on_unexpected_status=raise_on_unexpected_status,
+                               timeout=httpx.Timeout(timeout), httpx_args=httpx_args)
+
+
+def modelarts_sdk_client(base_url: str, *, access_key: str, secret_key: str, project_id: str, app: Any = None,
+                         http_config: Any = None) -> Any:
+    """A ``huaweicloudsdkmodelarts`` ``ModelArtsClient`` signing with AK/SK, sent to ``base_url``.
+
+    ``with_endpoints([base_url])`` is used, so the SDK makes no IAM project lookup. With
+    ``app`` every call is answered in-process (the SDK's ``requests`` session gets an
+    in-process transport adapter).
+    """
+    try:
+        from huaweicloudsdkcore.auth.credentials import BasicCredentials
+        from huaweicloudsdkcore.http.http_config import HttpConfig
+        from huaweicloudsdkmodelarts.v1 import ModelArtsClient
+    except ImportError as error:  # pragma: no cover - CI installs the SDKs
+        raise ImportError(f"the ModelArts SDK client needs 'huaweicloudsdkmodelarts'; {SDK_EXTRA_HINT}") from error
+    if http_config is None:
+        http_config = HttpConfig.get_default_config()
+        http_config.timeout = (5, 30)
+    client = (ModelArtsClient.new_builder()
+              .with_http_config(http_config)
+              .with_credentials(BasicCredentials(access_key, secret_key, project_id))
+              .with_endpoints([base_url])
+              .build())
+    if app is not None:
+        _mount_inprocess(client, app)
+    return client
+
+
+def _mount_inprocess(client: Any, app: Any) -> None:
+    """Route a Huawei Cloud SDK client's requests session to ``app``."""
+    http_client = client.get_http_client()
+    session = getattr(http_client, "_session", None)
+    if session is None or not hasattr(session, "mount"):  # pragma: no cover - depends on the SDK version
+        raise RuntimeError("this version of huaweicloudsdkcore keeps no requests session to route in-process; "
+                           "use the socket server (modelarts_sdk_client() on a started server)")
+    adapter = WsgiAdapter(app)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
