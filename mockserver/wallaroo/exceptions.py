@@ -202,6 +202,14 @@ class AccountDisabled(OAuthError):
     description = "Account disabled"
 
 
+class AccountNotSetUp(OAuthError):
+    """Keycloak's password grant while the user has pending required actions."""
+
+    status = 400
+    error = "invalid_grant"
+    description = "Account is not fully set up"
+
+
 class InvalidRefreshToken(OAuthError):
     status = 400
     error = "invalid_grant"

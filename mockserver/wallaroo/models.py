@@ -341,6 +341,8 @@ class WallarooBackend:
                 raise errors.InvalidGrant()
             if not user.enabled:
                 raise errors.AccountDisabled()
+            if user.required_actions:  # e.g. UPDATE_PASSWORD after an invite with require_reset
+                raise errors.AccountNotSetUp()
             return self._token_response(user, client_id, issuer, str(uuid.uuid4()))
 
     def refresh(self, *, client_id: str, refresh_token: str, issuer: str) -> dict[str, Any]:
