@@ -1,6 +1,7 @@
 """Fault injection: latency, a forced status and body, or a dropped connection.
 
-A :class:`FaultRule` matches requests by method, path glob and API, and fires on the
+A :class:`FaultRule` matches requests by method, path glob (``*`` within a segment, ``**``
+across segments) and API, and fires on the
 next ``times`` matching requests, or on a ``probability`` share of them (drawn from a
 seeded generator, so a run is repeatable), or on all of them. With both, it fires on a
 share of the matching requests until it has fired ``times`` times.
@@ -13,13 +14,13 @@ were added; the first one that fires wins.
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
 import random
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .journal import path_matches
 from .validation import FieldError, Fields
 
 
@@ -46,7 +47,7 @@ class FaultRule:
             return False
         if self.api and self.api != api:
             return False
-        if self.path and not (self.path == path or fnmatch.fnmatchcase(path, self.path)):
+        if self.path and not path_matches(self.path, path):
             return False
         return True
 

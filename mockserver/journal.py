@@ -18,9 +18,10 @@ sent instead of only what was expected::
 from __future__ import annotations
 
 import difflib
-import fnmatch
+import functools
 import itertools
 import json as jsonlib
+import re
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -111,6 +112,27 @@ def json_subset_diff(expected: Any, actual: Any, path: str = "json") -> list[str
     return []
 
 
+@functools.lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    parts = []
+    for token in re.split(r"(\*\*|\*|\?)", pattern):
+        if token == "**":
+            parts.append(".*")
+        elif token == "*":
+            parts.append("[^/]*")
+        elif token == "?":
+            parts.append("[^/]")
+        else:
+            parts.append(re.escape(token))
+    return re.compile("".join(parts) + r"\Z")
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Does ``path`` match ``pattern``? ``*`` matches within one path segment, ``**`` across
+    segments, ``?`` one character; anything else matches itself (``/v1/*/workspaces/**``)."""
+    return pattern == path or bool(_glob_regex(pattern).match(path))
+
+
 def _split_path(path: str | None, query: dict[str, str] | None) -> tuple[str | None, dict[str, str] | None]:
     """``/x?a=1`` as path ``/x`` and query ``{"a": "1"}`` (merged with an explicit query)."""
     if path is None or "?" not in path:
@@ -147,7 +169,7 @@ class RequestMatcher:
         found = []
         if self.method and entry.method != self.method:
             found.append(f"method: expected {self.method}, got {entry.method}")
-        if self.path and not (entry.path == self.path or fnmatch.fnmatchcase(entry.path, self.path)):
+        if self.path and not path_matches(self.path, entry.path):
             found.append(f"path: expected {self.path}, got {entry.path}")
         if self.api and entry.api != self.api:
             found.append(f"api: expected {self.api}, got {entry.api}")
@@ -362,9 +384,18 @@ class Journal:
         return lines
 
     def _route_hint(self, entry: RecordedRequest) -> str:
+        """The known routes closest to an unmatched request (route variables filled from the path)."""
         if self.known_routes is None:
             return ""
-        routes = self.known_routes()
-        by_rule = {rule: methods for methods, rule in routes}
-        close = difflib.get_close_matches(entry.path, list(by_rule), n=2, cutoff=0.5)
-        return ", ".join(f"{by_rule[rule]} {rule}" for rule in close)
+        segments = entry.path.split("/")
+        scored = []
+        for methods, rule in self.known_routes():
+            filled = "/".join(segments[index] if part.startswith("<") and index < len(segments) else part
+                              for index, part in enumerate(rule.split("/")))
+            ratio = difflib.SequenceMatcher(None, entry.path, filled).ratio()
+            if entry.method not in methods.split("/"):
+                ratio -= 0.05  # prefer a route that takes the request's method
+            scored.append((ratio, f"{methods} {rule}"))
+        scored.sort(reverse=True)
+        best = [hint for ratio, hint in scored[:2] if ratio >= 0.75]
+        return ", ".join(best)

@@ -278,6 +278,14 @@ class MockServer:
         """Add a Wallaroo workspace for this test (``name``, ``members=[{"user", "user_type"}]``...)."""
         return self.wallaroo.add_workspace(**fields)
 
+    def add_modelarts_user(self, **fields: Any) -> Any:
+        """Add an IAM user for this test (``name``, ``password``, ``account``, ``access_keys``...)."""
+        return self.modelarts.add_user(**fields)
+
+    def add_modelarts_project(self, **fields: Any) -> Any:
+        """Add a ModelArts project (with its default workspace) for this test."""
+        return self.modelarts.add_project(**fields)
+
     def add_modelarts_workspace(self, project_id: str | None = None, **fields: Any) -> Any:
         """Add a ModelArts workspace for this test to a project (default: the first project)."""
         return self.modelarts.add_workspace(project_id or self.modelarts_project_id, **fields)
