@@ -865,7 +865,7 @@ class ModelArtsBackend:
         with self.state.lock:
             self._purge()
             workspace = self._accessible_workspace(caller, project_id, workspace_id, ACTION_UPDATE)
-            if workspace.status == "DELETING":
+            if workspace.status != "NORMAL":
                 raise errors.WorkspaceAbnormal(workspace.id, "update")
             name = workspace.name
             if body.name is not None and body.name != workspace.name:
@@ -923,7 +923,7 @@ class ModelArtsBackend:
         with self.state.lock:
             self._purge()
             workspace = self._accessible_workspace(caller, project_id, workspace_id, ACTION_UPDATE_QUOTAS)
-            if workspace.status == "DELETING":
+            if workspace.status != "NORMAL":
                 raise errors.WorkspaceAbnormal(workspace.id, "updateQuotas")
             seen: set[str] = set()
             for resource, value in changes:
@@ -996,6 +996,24 @@ class ModelArtsBackend:
             self._merge_one({"users": [fields]})
             (new_id,) = set(self.data.users) - before
             return next(u for u in self.export(self.data)["users"] if u["id"] == new_id)
+
+    def add_access_key(self, user_name: str, access_key: str | None = None,
+                       secret_key: str | None = None) -> dict[str, str]:
+        """Give an existing user one more AK/SK pair (generated deterministically if not given)."""
+        with self.state.lock:
+            user = self._find_user(user_name)
+            if user is None:
+                raise KeyError(f"no IAM user named {user_name!r}")
+            if access_key is not None and access_key in self.data.access_keys:
+                raise ValueError(f"the access key {access_key!r} already exists")
+            seq = len(user.access_keys)
+            while access_key is None or access_key in self.data.access_keys:
+                access_key = hashlib.sha256(f"modelarts-ak:{user.id}:{seq}".encode()).hexdigest()[:20].upper()
+                seq += 1
+            secret_key = secret_key or hashlib.sha256(f"modelarts-sk:{access_key}".encode()).hexdigest()[:40]
+            user.access_keys.append(AccessKey(access_key, secret_key))
+            self.data.access_keys[access_key] = user.id
+            return {"access_key": access_key, "secret_key": secret_key}
 
     def add_project(self, **fields: Any) -> dict[str, Any]:
         """Add a project (with its default workspace) as a scenario item would."""

@@ -185,7 +185,7 @@ def verify(request: SignedRequest, authorization: Authorization, secret_key: str
         raise SignatureError(f"x-sdk-date {sdk_date.strip()} is more than {int(max_skew_seconds)} seconds away "
                              "from the server time")
     expected = expected_signature(request, authorization, secret_key)
-    if not hmac.compare_digest(expected, authorization.signature):
+    if not hmac.compare_digest(expected.encode("utf-8"), authorization.signature.encode("utf-8")):
         raise SignatureError("")
 
 
@@ -195,9 +195,9 @@ def sign_request(request: SignedRequest, access_key: str, secret_key: str, *, no
 
     Sets ``X-Sdk-Date``; signs the given headers, or every header of the request.
     """
-    headers = dict(request.headers)
+    headers = {name.lower(): value for name, value in request.headers.items()}
     headers[DATE_HEADER] = format_sdk_date(now)
-    names = tuple(sorted(signed_headers or headers))
+    names = tuple(sorted(name.lower() for name in (signed_headers or headers)))
     if DATE_HEADER not in names:
         names = tuple(sorted(names + (DATE_HEADER,)))
     signed = SignedRequest(method=request.method, path=request.path, query_string=request.query_string,
