@@ -236,9 +236,13 @@ class WallarooBackend:
                 created_by = owners[0] if owners else ""
             created_at = item.str("created_at", default=iso_timestamp(SCENARIO_EPOCH_MS / 1000))
             try:
-                datetime.fromisoformat(created_at)
+                has_offset = datetime.fromisoformat(created_at).utcoffset() is not None
             except ValueError:
-                raise FieldError(item.at("created_at"), f"'{created_at}' is not an ISO 8601 timestamp") from None
+                has_offset = False
+            if not has_offset or "T" not in created_at:
+                raise FieldError(item.at("created_at"),
+                                 f"'{created_at}' is not an ISO 8601 timestamp with an offset "
+                                 "(e.g. 2024-07-11T16:51:50.885751+00:00)")
             self._add_workspace(data, Workspace(
                 id=workspace_id, name=name, created_at=created_at, created_by=created_by,
                 archived=item.bool("archived", default=False), models=item.int_list("models", default=[]),
@@ -620,7 +624,7 @@ class WallarooBackend:
             user = self.data.users.get(user_id)
             if user is None:
                 raise errors.KeycloakUserNotFound()
-            if email is not None and email.lower() != (user.email or "").lower():
+            if email is not None and email != user.email:
                 if not is_email(email):
                     raise errors.KeycloakBadRequest(f"'{email}' is not a valid email address")
                 if self.data.logins.get(email.lower(), user.id) != user.id:
@@ -628,8 +632,8 @@ class WallarooBackend:
                 if user.email:
                     self.data.logins.pop(user.email.lower(), None)
                     self.data.logins[user.username.lower()] = user.id
-                user.email = email.lower()
-                self.data.logins[user.email] = user.id
+                user.email = email  # as /v1/api/user does (see docs/wallaroo.md on letter case)
+                self.data.logins[email.lower()] = user.id
             if enabled is not None:
                 user.enabled = enabled
             if first_name is not None:
