@@ -15,7 +15,7 @@ from flask import request
 from ..context import json_body
 from ..validation import FieldError, Fields, type_name
 from . import exceptions as errors
-from .models import AuthCheck, GrantInput, ListQuery, WorkspaceInput
+from .models import ORDERS, SORT_KEYS, AuthCheck, GrantInput, ListQuery, WorkspaceInput
 from .signing import SignedRequest
 
 
@@ -121,7 +121,11 @@ def _int_arg(name: str, default: int, minimum: int) -> int:
 def list_query() -> ListQuery:
     query = ListQuery(offset=_int_arg("offset", 0, 0), limit=_int_arg("limit", 1000, 1))
     query.sort_by = request.args.get("sort_by", query.sort_by)
+    if query.sort_by not in SORT_KEYS:
+        raise errors.InvalidQueryParameter("sort_by", query.sort_by, "Valid values: name, update_time, status.")
     query.order = request.args.get("order", query.order)
+    if query.order not in ORDERS:
+        raise errors.InvalidQueryParameter("order", query.order, "Valid values: asc, desc.")
     query.enterprise_project_id = request.args.get("enterprise_project_id")
     query.name = request.args.get("name")
     flag = request.args.get("filter_accessible")
