@@ -241,6 +241,22 @@ def test_create_validation_errors(mockserver, http, body, message):
     assert [w["name"] for w in mockserver.modelarts.workspaces(PROJECT)] == ["default"]
 
 
+@pytest.mark.parametrize("kwargs, code, message_start", [
+    (dict(name="abc"), "ModelArts.0104", "Invalid workspace name: abc."),
+    (dict(name="default"), "ModelArts.0104", "Invalid workspace name: default."),
+    (dict(name="long-desc", description="d" * 257), "ModelArts.0104", "Invalid description"),
+    (dict(name="bad-auth", auth_type="everyone"), "ModelArts.0104", "Invalid auth_type: everyone."),
+    (dict(name="grants-public", grants=[CreateWorkspaceReqGrants(user_name="modelarts-viewer")]), "ModelArts.0104",
+     "Parameter error. grants can be set only"),
+    (dict(name=5), "ModelArts.0101", "Invalid Argument. name: expected a string, got integer."),
+])
+def test_create_errors_through_the_sdk(mockserver, client, kwargs, code, message_start):
+    error = sdk_error(mockserver, lambda: client.create_workspace(CreateWorkspaceRequest(
+        body=CreateWorkspaceReq(**kwargs))))
+    assert (error.status_code, error.error_code) == (400, code)
+    assert error.error_msg.startswith(message_start)
+
+
 def test_description_of_256_characters_is_fine(http):
     assert http.post(json={"name": "long-ok", "description": "d" * 256}).status_code == 200
 
