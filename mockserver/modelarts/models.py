@@ -861,7 +861,8 @@ class ModelArtsBackend:
             self._purge()
             return self._item(self._accessible_workspace(caller, project_id, workspace_id, ACTION_GET), grants="show")
 
-    def update_workspace(self, caller: Caller, project_id: str, workspace_id: str, body: WorkspaceInput) -> dict[str, Any]:
+    def update_workspace(self, caller: Caller, project_id: str, workspace_id: str,
+                         body: WorkspaceInput) -> dict[str, Any]:
         with self.state.lock:
             self._purge()
             workspace = self._accessible_workspace(caller, project_id, workspace_id, ACTION_UPDATE)
