@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import uuid
-from typing import Any
+from typing import Any, Iterator
 
 import jwt
 import pytest
@@ -49,6 +49,9 @@ class Caller:
         self.token = server.wallaroo.issue_token(login)
         self.client = AuthenticatedClient(base_url=server.url, token=self.token)
 
+    def close(self) -> None:
+        self.client.get_httpx_client().close()
+
     def post(self, path: str, body: Any) -> requests.Response:
         return requests.post(f"{self.server.url}/v1/api/{path}", json=body,
                              headers={"Authorization": f"Bearer {self.token}"})
@@ -60,16 +63,20 @@ class Caller:
 
 
 @pytest.fixture
-def admin(mockserver) -> Caller:
-    return Caller(mockserver, "developer@example.com")
+def admin(mockserver) -> Iterator[Caller]:
+    caller = Caller(mockserver, "developer@example.com")
+    yield caller
+    caller.close()
 
 
 @pytest.fixture
-def alice(mockserver) -> Caller:
+def alice(mockserver) -> Iterator[Caller]:
     mockserver.wallaroo.add_user(id="a11ce000-0000-4000-8000-000000000001", username="alice@example.com",
                                  email="alice@example.com", password="alice-pw", first_name="Alice",
                                  created_timestamp=1700000000000)
-    return Caller(mockserver, "alice@example.com")
+    caller = Caller(mockserver, "alice@example.com")
+    yield caller
+    caller.close()
 
 
 def login(server, username: str, password: str) -> requests.Response:

@@ -11,7 +11,7 @@ import importlib
 import re
 import string
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
 import httpx
 import pytest
@@ -56,6 +56,9 @@ class Caller:
         self.token = server.wallaroo.issue_token(login)
         self.client = AuthenticatedClient(base_url=server.url, token=self.token)
 
+    def close(self) -> None:
+        self.client.get_httpx_client().close()
+
     def post(self, action: str, body: Any = None, *, raw: str | None = None) -> requests.Response:
         url = f"{self.server.url}/v1/api/{action}"
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -70,26 +73,34 @@ class Caller:
 
 
 @pytest.fixture
-def admin(mockserver) -> Caller:
-    return Caller(mockserver, "developer@example.com")
+def admin(mockserver) -> Iterator[Caller]:
+    caller = Caller(mockserver, "developer@example.com")
+    yield caller
+    caller.close()
 
 
 @pytest.fixture
-def keycloak_admin(mockserver) -> Caller:
-    return Caller(mockserver, "admin")
+def keycloak_admin(mockserver) -> Iterator[Caller]:
+    caller = Caller(mockserver, "admin")
+    yield caller
+    caller.close()
 
 
 @pytest.fixture
-def alice(mockserver) -> Caller:
+def alice(mockserver) -> Iterator[Caller]:
     """A regular (non-admin) user with an email and a default workspace."""
     mockserver.wallaroo.add_user(username="alice@example.com", email="alice@example.com", password="alice-pw")
-    return Caller(mockserver, "alice@example.com")
+    caller = Caller(mockserver, "alice@example.com")
+    yield caller
+    caller.close()
 
 
 @pytest.fixture
-def bob(mockserver) -> Caller:
+def bob(mockserver) -> Iterator[Caller]:
     mockserver.wallaroo.add_user(username="bob@example.com", email="bob@example.com", password="bob-pw")
-    return Caller(mockserver, "bob@example.com")
+    caller = Caller(mockserver, "bob@example.com")
+    yield caller
+    caller.close()
 
 
 def wallaroo_state(server) -> dict[str, Any]:
