@@ -150,8 +150,11 @@ def _prepared(request: pytest.FixtureRequest, server: MockServer, defaults: Sequ
     scenarios = _scenarios_for(request, defaults)
     try:
         server.use_scenarios(scenarios)
+        problem = None
     except ScenarioError as error:
-        pytest.fail(f"cannot load the mockserver scenarios: {error}", pytrace=False)
+        problem = str(error)
+    if problem is not None:
+        pytest.fail(f"cannot load the mockserver scenarios: {problem}", pytrace=False)
     server.strict = _strict_for(request)
     try:
         yield server

@@ -37,6 +37,42 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class UnparsedJson:
+    """A JSON body kept as the bytes that were sent, parsed when first read.
+
+    The journal records every answer but tests read few of them: parsing each one as it
+    is recorded cost a tenth of a request's time (and many young objects for the GC).
+    """
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+
+class _ParsedOnRead:
+    """A dataclass field that turns an :class:`UnparsedJson` value into JSON on first read
+    (``None`` if it is not valid JSON), then keeps the parsed value."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, entry: Any, owner: type | None = None) -> Any:
+        if entry is None:
+            return None  # the field's default
+        value = entry.__dict__.get(self.slot)
+        if type(value) is UnparsedJson:
+            try:
+                value = jsonlib.loads(value.raw)
+            except ValueError:
+                value = None
+            entry.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, entry: Any, value: Any) -> None:
+        entry.__dict__[self.slot] = value
+
+
 @dataclass
 class RecordedRequest:
     """One answered (or deliberately dropped) request."""
@@ -50,8 +86,9 @@ class RecordedRequest:
     body: str
     json: Any
     status: int | None
-    response: Any
-    api: str | None
+    #: the JSON answer (None if it was not JSON); may be given as UnparsedJson
+    response: Any = _ParsedOnRead()
+    api: str | None = None
     #: False when no route matched (a 404/405 of the router)
     matched: bool = True
     #: the fault rule that answered instead of the API, if any
@@ -291,6 +328,7 @@ class Journal:
 
     def last(self, method: str | None = None, path: str | None = None, **criteria: Any) -> RecordedRequest:
         """The most recent matching request; AssertionError (with the closest ones) if none."""
+        __tracebackhide__ = True  # pytest shows the failing line of the test, not this one
         found = self.find(method, path, **criteria)
         if not found:
             matcher = RequestMatcher.build(method, path, **criteria)
@@ -307,6 +345,7 @@ class Journal:
     def assert_called(self, method: str | None = None, path: str | None = None, *, times: int | None = None,
                       **criteria: Any) -> list[RecordedRequest]:
         """Assert a matching request was made (exactly ``times`` times if given); return the matches."""
+        __tracebackhide__ = True  # pytest shows the failing line of the test, not this one
         matcher = RequestMatcher.build(method, path, **criteria)
         entries = self.entries()
         found = [entry for entry in entries if matcher.matches(entry)]
@@ -326,10 +365,12 @@ class Journal:
 
     def assert_called_once(self, method: str | None = None, path: str | None = None, **criteria: Any) -> RecordedRequest:
         """Assert exactly one matching request was made; return it."""
+        __tracebackhide__ = True  # pytest shows the failing line of the test, not this one
         return self.assert_called(method, path, times=1, **criteria)[0]
 
     def assert_not_called(self, method: str | None = None, path: str | None = None, **criteria: Any) -> None:
         """Assert no matching request was made (with no criteria: no request at all)."""
+        __tracebackhide__ = True  # pytest shows the failing line of the test, not this one
         matcher = RequestMatcher.build(method, path, **criteria)
         found = [entry for entry in self.entries() if matcher.matches(entry)]
         if found:
@@ -339,6 +380,7 @@ class Journal:
 
     def assert_no_unmatched(self) -> None:
         """Assert every request hit a route of a mocked API (no 404/405 from the router)."""
+        __tracebackhide__ = True  # pytest shows the failing line of the test, not this one
         message = self.unmatched_report()
         if message:
             raise AssertionError(message)

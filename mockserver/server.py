@@ -100,7 +100,7 @@ class MockServer:
         self._server = create_server(_wsgi_for_waitress(self.app), host=self.host, port=self.port,
                                      threads=self.threads, ident="mockserver", clear_untrusted_proxy_headers=True,
                                      channel_timeout=60, connection_limit=1000, expose_tracebacks=False)
-        self.port = self._server.effective_port
+        self.port = int(self._server.effective_port)  # waitress reports it as a string
         self._thread = threading.Thread(target=self._server.run, name=f"mockserver:{self.port}", daemon=True)
         self._thread.start()
         return self
