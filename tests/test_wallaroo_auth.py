@@ -244,6 +244,7 @@ def test_refresh_token_used_as_bearer_is_rejected(mockserver):
 
 
 def test_access_token_expires_with_the_mock_clock(mockserver):
+    mockserver.clock.freeze(at=1_800_000_000)  # a whole second: exp is iat + 3600 in whole seconds
     token = access_token(mockserver, "developer@example.com", "developer")
     mockserver.clock.advance(3599)
     assert list_workspaces(mockserver, f"Bearer {token}").status_code == 200
