@@ -81,6 +81,7 @@ class FaultInjector:
         self._ids = itertools.count(1)
         self._seed = seed
         self._random = random.Random(seed)
+        self._drawn = False
 
     def add(self, *, method: str | None = None, path: str | None = None, api: str | None = None,
             latency_ms: float = 0.0, status: int | None = None, body: Any = None,
@@ -133,8 +134,10 @@ class FaultInjector:
             for rule in list(self._rules):
                 if not rule.applies_to(method, path, api):
                     continue
-                if rule.probability is not None and self._random.random() >= rule.probability:
-                    continue
+                if rule.probability is not None:
+                    self._drawn = True
+                    if self._random.random() >= rule.probability:
+                        continue
                 rule.fired += 1
                 if rule.times is not None and rule.fired >= rule.times:
                     self._rules.remove(rule)
@@ -157,5 +160,7 @@ class FaultInjector:
         """Remove every rule and reseed, so each test sees the same ``probability`` draws."""
         with self._lock:
             self._rules.clear()
-            self._random.seed(self._seed)
+            if self._drawn:  # reseeding costs microseconds; reset runs before every test
+                self._random.seed(self._seed)
+                self._drawn = False
             self._ids = itertools.count(1)
