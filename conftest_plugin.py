@@ -35,14 +35,16 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import pytest
 
-from mockserver import MockServer
-from mockserver.server import DEFAULT_SCENARIOS
-from mockserver.state import ScenarioError
+if TYPE_CHECKING:
+    from mockserver import MockServer
 
+# The package (Flask, the app, both APIs) is imported only when a fixture is first used, so
+# installing the plugin costs nothing to suites, or test runs, that never ask for it.
+DEFAULT_SCENARIOS = ("default",)
 SCENARIO_MARK = "mockserver_scenario"
 STRICT_MARK = "mockserver_strict"
 _call_failed = pytest.StashKey[bool]()
@@ -90,6 +92,8 @@ def mockserver_scenarios(pytestconfig: pytest.Config) -> Sequence[Any]:
 def mockserver_session(mockserver_listen_address: tuple[str, int],
                        mockserver_scenarios: Sequence[Any]) -> Iterator[MockServer]:
     """The session's listening server (stopped at the end of the session); not reset per test."""
+    from mockserver import MockServer
+
     host, port = mockserver_listen_address
     server = MockServer(mockserver_scenarios, host=host, port=port).start()
     try:
@@ -101,6 +105,8 @@ def mockserver_session(mockserver_listen_address: tuple[str, int],
 @pytest.fixture(scope="session")
 def mockserver_inprocess_session(mockserver_scenarios: Sequence[Any]) -> MockServer:
     """The session's in-process server: the same app and store, with no socket."""
+    from mockserver import MockServer
+
     return MockServer(mockserver_scenarios)
 
 
@@ -130,6 +136,8 @@ def mockserver_factory() -> Iterator[Callable[..., MockServer]]:
 
     Every server it made is stopped (and its state file saved, if it has one) when the test ends.
     """
+    from mockserver import MockServer
+
     made: list[MockServer] = []
 
     def factory(scenarios: Sequence[Any] = DEFAULT_SCENARIOS, *, start: bool = True, **options: Any) -> MockServer:
@@ -147,6 +155,8 @@ def mockserver_factory() -> Iterator[Callable[..., MockServer]]:
 # -- per-test preparation ------------------------------------------------------------
 @contextmanager
 def _prepared(request: pytest.FixtureRequest, server: MockServer, defaults: Sequence[Any]) -> Iterator[MockServer]:
+    from mockserver.state import ScenarioError
+
     scenarios = _scenarios_for(request, defaults)
     try:
         server.use_scenarios(scenarios)
