@@ -86,6 +86,7 @@ class MockServer:
         self._thread: threading.Thread | None = None
         self._save_lock = threading.Lock()
         self._baseline_key: str | None = None
+        self._baseline_of_key: Any = None
         self.load_scenarios(scenarios, replace=True)
         if self.state_file is not None and self.state_file.exists():
             self.load_state_file(self.state_file)
@@ -187,9 +188,12 @@ class MockServer:
         """
         refs = list(scenarios)
         key = scenario_files.cache_key(refs)
-        if key != self._baseline_key:
+        # The store swaps in a new baseline object whenever anything (this class, the control
+        # API, a test calling state.load directly) changes it; comparing identities catches all.
+        if key != self._baseline_key or getattr(self.state, "_baseline", None) is not self._baseline_of_key:
             self.load_scenarios(refs, replace=True)
             self._baseline_key = key
+            self._baseline_of_key = getattr(self.state, "_baseline", None)
         self.reset()
 
     def load(self, scenario: scenario_files.ScenarioRef) -> None:

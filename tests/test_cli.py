@@ -20,7 +20,6 @@ import requests
 
 from mockserver.cli import DEFAULT_PORT, build_parser, parse_args
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 URL = re.compile(r"http://127\.0\.0\.1:\d+")
 

@@ -220,3 +220,17 @@ def test_factory_makes_independent_servers(mockserver, mockserver_factory):
     assert other.url != mockserver.url and other.wallaroo.users() == []
     quiet = mockserver_factory(start=False)
     assert not quiet.running
+
+
+# -- baselines ------------------------------------------------------------------------------
+def test_use_scenarios_rebuilds_only_when_the_baseline_changed(mockserver_factory):
+    server = mockserver_factory(start=False)
+    server.use_scenarios(["default"])
+    baseline = server.state._baseline
+    server.use_scenarios(["default"])
+    assert server.state._baseline is baseline, "same scenarios: just a reset"
+    server.state.load([("sneaky", {"wallaroo": {"users": [{"username": "sneaky"}]}})], as_baseline=True)
+    server.use_scenarios(["default"])
+    assert server.wallaroo.find_user("sneaky") is None, "a baseline changed behind its back is rebuilt"
+    server.use_scenarios(["empty"])
+    assert server.wallaroo.users() == []
