@@ -5,7 +5,7 @@ no conftest is needed. Fixtures:
 
 ``mockserver``
     The session's server (one per session, or per pytest-xdist worker, on 127.0.0.1 and
-    a free port), reset to the test's scenarios before the test (tens of microseconds).
+    a free port), reset to the test's scenarios before the test (about 0.1 ms).
 ``mockserver_inprocess``
     The same, but nothing listens: clients built from it (``session()``,
     ``wallaroo_sdk_client()``, ``test_client()``, ``httpx_transport()``...) call the app

@@ -234,3 +234,19 @@ def test_use_scenarios_rebuilds_only_when_the_baseline_changed(mockserver_factor
     assert server.wallaroo.find_user("sneaky") is None, "a baseline changed behind its back is rebuilt"
     server.use_scenarios(["empty"])
     assert server.wallaroo.users() == []
+
+
+def test_reset_and_an_unchanged_scenario_switch_are_well_under_a_millisecond(mockserver):
+    import statistics
+    import time
+
+    def median_seconds(action) -> float:
+        timings = []
+        for _ in range(101):
+            started = time.perf_counter()
+            action()
+            timings.append(time.perf_counter() - started)
+        return statistics.median(timings)
+
+    assert median_seconds(mockserver.reset) < 0.001
+    assert median_seconds(lambda: mockserver.use_scenarios(["default"])) < 0.001
