@@ -33,9 +33,10 @@ SORT_KEYS = ("name", "update_time", "status")
 ORDERS = ("asc", "desc")
 # Scenario items without a timestamp get this one, so a scenario always loads the same.
 SCENARIO_EPOCH_MS = 1735689600000  # 2025-01-01T00:00:00Z
-_NAME = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
-_NAME_CJK = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{4,64}$")
-_ACTION = re.compile(r"^[A-Za-z0-9_-]+:[A-Za-z0-9_*-]+:[A-Za-z0-9_*-]+$")
+# \Z, not $: "$" also matches before a trailing newline, which let "name\n" through
+_NAME = re.compile(r"[A-Za-z0-9_-]{4,64}\Z")
+_NAME_CJK = re.compile(r"[A-Za-z0-9_\-\u4e00-\u9fff]{4,64}\Z")
+_ACTION = re.compile(r"[A-Za-z0-9_-]+:[A-Za-z0-9_*-]+:[A-Za-z0-9_*-]+\Z")
 
 # IAM actions of the workspace API (permissions page of the API reference)
 ACTION_CREATE = "modelarts:workspace:create"
