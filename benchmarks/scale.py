@@ -1,0 +1,170 @@
+"""How the store scales: calls with 10, 1 000 and 100 000 workspaces already in it.
+
+Requests go through Flask's test client (no socket), so the figures are the server's
+own cost. Per store size:
+
+* Wallaroo ``workspaces/list`` as the admin (answers every workspace: the response
+  grows with the store), and filtered to a user who belongs to one workspace (the scan
+  without the response);
+* Wallaroo ``workspaces/create``;
+* ModelArts ``GET /v1/{project}/workspaces?limit=10`` (a page: must not grow with the
+  store), ``GET .../workspaces/{id}`` and ``POST .../workspaces``;
+* ``reset()`` when that store is the baseline (it deep-copies the baseline).
+
+Wallaroo workspaces are added with the backend's Python API (``create_workspace``).
+ModelArts workspaces are added straight into the project's table, because adding them
+one by one through the backend re-checks every name (quadratic in the store).
+
+Memory per workspace: ``tracemalloc`` around creating N workspaces through each
+backend's ``create_workspace``.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from typing import Any, Callable
+
+from .apps import BENCH_USER, LIST_PATH, mock_server
+from .common import Report, expect_status, median
+
+PAGE_LIMIT = 10
+#: a paginated listing may grow by at most this share of the store's growth
+PAGE_GROWTH_SHARE = 0.1
+
+
+def _timed(call: Callable[[], Any], *, budget: float, minimum: int = 3, maximum: int = 2000) -> float:
+    """Median seconds per call, calling until ``budget`` seconds or ``maximum`` calls."""
+    samples: list[float] = []
+    started = time.perf_counter()
+    while len(samples) < maximum and (len(samples) < minimum or time.perf_counter() - started < budget):
+        before = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - before)
+    return median(samples)
+
+
+def _fill_wallaroo(server: Any, count: int) -> None:
+    backend = server.wallaroo
+    owner = backend.find_user(BENCH_USER)
+    for index in range(count):
+        backend.create_workspace(owner, f"scale-{index:06d}")
+
+
+def _fill_modelarts(server: Any, project_id: str, count: int) -> None:
+    """``count`` workspaces as the backend stores them, inserted in one pass."""
+    from mockserver.modelarts import models
+
+    with server.state.lock:
+        table = server.modelarts.data.workspaces[project_id]
+        for index in range(count):
+            workspace = models.Workspace(project_id=project_id, id=f"{index + 1:032x}", name=f"scale-{index:06d}",
+                                         owner="modelarts-dev")
+            workspace.quotas = {entry.resource: models.QuotaState(entry.resource) for entry in models.CATALOGUE}
+            table[workspace.id] = workspace
+
+
+def _fmt(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 0.001:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds * 1e6:.0f} µs"
+
+
+def _measure_size(size: int, budget: float) -> dict[str, float]:
+    """Median seconds per call of each operation, with ``size`` workspaces in each API."""
+    server = mock_server(["default"])
+    wallaroo_headers = {"Authorization": f"Bearer {server.wallaroo.issue_token(BENCH_USER)}"}
+    member = server.wallaroo.add_user(username="scale-member@example.com", email="scale-member@example.com")
+    _fill_wallaroo(server, max(0, size - 2))  # plus the developer's and the member's default workspaces
+    project_id = server.modelarts.default_project_id()
+    _fill_modelarts(server, project_id, size - 1)  # plus the default workspace "0"
+    modelarts_headers = {"X-Auth-Token": server.modelarts.issue_token("modelarts-dev", project_id)}
+    server.state.load([], as_baseline=True)  # the filled store becomes what reset() restores
+    figures = {"reset (N as baseline)": _timed(server.reset, budget=budget, minimum=1, maximum=200)}
+    client = server.test_client()
+    counter = iter(range(10**9))
+    workspaces = f"/v1/{project_id}/workspaces"
+    middle = f"{size // 2:032x}" if size > 1 else "0"
+    calls: dict[str, Callable[[], Any]] = {
+        "wallaroo list (all N)": lambda: expect_status(client.post(LIST_PATH, json={}, headers=wallaroo_headers)),
+        "wallaroo list (1 user's)": lambda: expect_status(
+            client.post(LIST_PATH, json={"user_id": member.id}, headers=wallaroo_headers)),
+        "wallaroo create": lambda: expect_status(client.post(
+            "/v1/api/workspaces/create", json={"workspace_name": f"new-{next(counter)}"}, headers=wallaroo_headers)),
+        f"modelarts page (limit={PAGE_LIMIT})": lambda: expect_status(
+            client.get(f"{workspaces}?limit={PAGE_LIMIT}&offset=0", headers=modelarts_headers)),
+        "modelarts show": lambda: expect_status(client.get(f"{workspaces}/{middle}", headers=modelarts_headers)),
+        "modelarts create": lambda: expect_status(client.post(
+            workspaces, json={"name": f"new-{next(counter)}"}, headers=modelarts_headers)),
+    }
+    # creating adds to the store: few enough calls that N stays N
+    creates = max(5, min(200, size // 5))
+    for label, call in calls.items():
+        figures[label] = _timed(call, budget=budget, maximum=creates if "create" in label else 2000)
+    return figures
+
+
+def scale(report: Report, *, sizes: tuple[int, ...], budget: float) -> None:
+    report.section(f"scale: in-process calls with N workspaces in each API's store (median per call, "
+                   f"~{budget:g} s each)")
+    figures: dict[int, dict[str, float]] = {}
+    for size in sizes:
+        figures[size] = _measure_size(size, budget)
+        gc.collect()
+    report.table(["N"] + list(figures[sizes[0]]),
+                 [[f"{size:,}"] + [_fmt(value) for value in values.values()] for size, values in figures.items()])
+    report.data["scale"] = {str(size): values for size, values in figures.items()}
+    if len(sizes) >= 2:
+        small, large = sizes[-2], sizes[-1]
+        label = f"modelarts page (limit={PAGE_LIMIT})"
+        growth = figures[large][label] / figures[small][label]
+        store_growth = large / small
+        report.line(f"  paginated ModelArts listing: {growth:.1f}x slower with a {store_growth:g}x larger store "
+                    f"({small:,} -> {large:,})")
+        report.data.setdefault("ratios", {})["page-growth"] = round(growth, 3)
+        report.target("page-scaling", store_growth * PAGE_GROWTH_SHARE / growth, 1.0,
+                      f"(store growth x {PAGE_GROWTH_SHARE:g}) / page-time growth: a page of {PAGE_LIMIT} must not "
+                      "slow down in proportion to the store")
+
+
+def memory(report: Report, *, count: int) -> None:
+    report.section(f"memory: tracemalloc around creating {count:,} workspaces through each backend")
+    results = {"wallaroo": _memory_wallaroo(count), "modelarts": _memory_modelarts(count)}
+    report.table(["backend", "bytes per workspace", "total"],
+                 [[name, f"{value:,.0f}", f"{value * count / 1e6:.1f} MB"] for name, value in results.items()])
+    report.data["memory_per_workspace_bytes"] = results
+
+
+def _measure(create: Callable[[int], Any], count: int) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for index in range(count):
+            create(index)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return (after - before) / count
+
+
+def _memory_wallaroo(count: int) -> float:
+    server = mock_server(["default"])
+    owner = server.wallaroo.find_user(BENCH_USER)
+    return _measure(lambda index: server.wallaroo.create_workspace(owner, f"mem-{index:06d}"), count)
+
+
+def _memory_modelarts(count: int) -> float:
+    from mockserver.modelarts.models import WorkspaceInput
+
+    server = mock_server(["default"])
+    backend = server.modelarts
+    project_id = backend.default_project_id()
+    caller = backend.authenticate(token=backend.issue_token("modelarts-dev", project_id), authorization=None,
+                                  signed=None)
+    return _measure(lambda index: backend.create_workspace(caller, project_id, WorkspaceInput(name=f"mem-{index:06d}")),
+                    count)

@@ -1,0 +1,109 @@
+"""Serving a WSGI app on the stacks we compare, each yielding its base URL.
+
+* Werkzeug's threaded development server, in a background thread: the stack of moto's
+  ``ThreadedMotoServer`` and of pytest-httpserver. It answers every request with
+  ``Connection: close``, so a client pays a new TCP connection and a new thread per call.
+* waitress, in a background thread (what :class:`mockserver.MockServer` uses): keep-alive
+  and a fixed thread pool, pure Python, no extra process.
+* gunicorn with one ``gthread`` worker, as a subprocess: keep-alive too, but a separate
+  process (Unix only) that a test suite would have to spawn, wait for and kill.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import subprocess
+import sys
+import threading
+import time
+from typing import Any, Iterator
+
+import requests
+
+from .common import REPO_ROOT, child_env
+
+
+@contextlib.contextmanager
+def werkzeug_threaded(app: Any) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def waitress_thread(app: Any, threads: int = 8) -> Iterator[str]:
+    """waitress as MockServer runs it (same options), for apps other than the mock."""
+    from waitress import wasyncore
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="bench",
+                           clear_untrusted_proxy_headers=True, channel_timeout=60, connection_limit=1000)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=1)
+
+
+@contextlib.contextmanager
+def gunicorn_gthread(app_path: str, threads: int = 4) -> Iterator[str]:
+    """``gunicorn -w 1 -k gthread --threads N`` as a subprocess; ``app_path`` like ``pkg.mod:factory()``."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1", "--worker-class", "gthread",
+         "--threads", str(threads), "--log-level", "info", "--error-logfile", "-",
+         app_path],
+        cwd=REPO_ROOT, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = None
+        deadline = time.monotonic() + 30
+        assert process.stderr is not None
+        while url is None and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            if not line:
+                break
+            found = re.search(r"Listening at: (http://\S+)", line)
+            if found:
+                url = found.group(1)
+        if url is None:
+            raise RuntimeError("gunicorn did not start")
+        threading.Thread(target=_drain, args=(process.stderr,), daemon=True).start()
+        _wait_until_up(url)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _drain(stream: Any) -> None:
+    for _ in stream:
+        pass
+
+
+def _wait_until_up(url: str, timeout: float = 30) -> None:
+    """Until the worker (not just the arbiter) answers; any HTTP answer will do."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
