@@ -37,7 +37,8 @@ class RegexConverter(BaseConverter):
 
 def create_app(context: MockContext) -> Flask:
     """Build the WSGI app serving every API in ``context.apis`` at the root."""
-    app = Flask("mockserver")
+    # no static folder: Flask would otherwise route GET /static/<path> to files on disk
+    app = Flask("mockserver", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = context.max_body_bytes
     # Neither API answers OPTIONS; Flask's automatic answer (200, empty text/html) would be
     # the one non-JSON reply of the app. Without it OPTIONS is a 405 in the API's shape.
