@@ -85,6 +85,14 @@ def health() -> Response:
                      "scenarios": ctx.state.scenarios, "time": ctx.state.clock.now()})
 
 
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3 document of every route of this server (mockserver/openapi/)."""
+    from ..openapi import openapi_document
+
+    return app_json(openapi_document(request.host_url))
+
+
 @blueprint.post("/reset")
 def reset() -> Response:
     """Back to the baseline; ``{"scenarios": [...]}`` first makes those the baseline."""

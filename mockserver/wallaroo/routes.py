@@ -35,6 +35,22 @@ def config() -> Response:
     return ok({})
 
 
+# -- documentation: a real instance serves its API docs at /v1/api/docs ----------------
+@blueprint.get("/v1/api/docs")
+def docs() -> Response:
+    """A self-contained HTML page rendered from the OpenAPI document (mockserver/openapi/)."""
+    from ..openapi import docs_page
+
+    return Response(docs_page(request.host_url), mimetype="text/html")
+
+
+@blueprint.get("/v1/api/openapi.json")
+def openapi() -> Response:
+    from ..openapi import openapi_document
+
+    return ok(openapi_document(request.host_url))
+
+
 # -- Keycloak ------------------------------------------------------------------------
 @blueprint.post("/auth/realms/master/protocol/openid-connect/token")
 def token() -> Response:
