@@ -165,3 +165,65 @@ def test_missing_peers_are_reported_not_fatal(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "pytest_httpserver: not installed" in out and "moto: not installed" in out
     assert set(report.data["startup"]) == {"mockserver (MockServer)"}
+
+
+# -- ModelArts listing: a slice of a cached order instead of a sort per call ----------------------------
+def _reference_page(server, project_id: str, args: dict, caller_name: str) -> dict:
+    """What list_workspaces answered before the cached order: filter, sort the whole project, slice."""
+    backend = server.modelarts
+    user = next(u for u in backend.data.users.values() if u.name == caller_name)
+    selected = list(backend.data.workspaces[project_id].values())
+    if "enterprise_project_id" in args:
+        selected = [w for w in selected if w.enterprise_project_id == args["enterprise_project_id"]]
+    if args.get("name"):
+        selected = [w for w in selected if args["name"].lower() in w.name.lower()]
+    if args.get("filter_accessible") == "true":
+        selected = [w for w in selected if backend._can_access(user, w)]
+    sort_by = args.get("sort_by", "name")
+    selected.sort(key=lambda w: (getattr(w, sort_by), w.name, w.id), reverse=args.get("order", "desc") == "desc")
+    start = int(args.get("offset", 0)) * int(args.get("limit", 1000))
+    page = selected[start:start + int(args.get("limit", 1000))]
+    return {"total_count": len(selected), "count": len(page), "ids": [w.id for w in page]}
+
+
+@pytest.mark.parametrize("delay", [0, 30])
+def test_modelarts_pages_match_a_full_sort_through_creates_renames_and_deletes(delay):
+    import random
+
+    server = MockServer(["default", {"name": "delayed", "modelarts": {"settings": {"delete_delay_seconds": delay}}}])
+    server.clock.freeze()
+    project = server.modelarts.default_project_id()
+    client = server.test_client()
+    headers = {user: {"X-Auth-Token": server.modelarts.issue_token(user, project)}
+               for user in ("modelarts-dev", "modelarts-viewer")}
+    base = f"/v1/{project}/workspaces"
+    rng = random.Random(delay)
+    for step in range(300):
+        roll = rng.random()
+        existing = [w["id"] for w in client.get(base, headers=headers["modelarts-dev"]).get_json()["workspaces"]
+                    if w["id"] != "0" and w["status"] == "NORMAL"]
+        if roll < 0.3:
+            client.post(base, json={"name": f"ws-{rng.randrange(60):02d}-{rng.choice('abc')}",
+                                    "auth_type": rng.choice(["PUBLIC", "PRIVATE"])}, headers=headers["modelarts-dev"])
+        elif roll < 0.45 and existing:
+            client.put(f"{base}/{rng.choice(existing)}", json={"name": f"re-{rng.randrange(60):02d}"},
+                       headers=headers["modelarts-dev"])
+        elif roll < 0.55 and existing:
+            client.delete(f"{base}/{rng.choice(existing)}", headers=headers["modelarts-dev"])
+        elif roll < 0.65:
+            server.clock.advance(rng.choice([1, 10, 40]))
+        args = {"sort_by": rng.choice(["name", "update_time", "status"]), "order": rng.choice(["asc", "desc"]),
+                "limit": str(rng.choice([1, 3, 10, 1000])), "offset": str(rng.choice([0, 0, 1, 2, 7]))}
+        if rng.random() < 0.3:
+            args["name"] = rng.choice(["ws-1", "RE", "a", "zz"])
+        if rng.random() < 0.3:
+            args["filter_accessible"] = "true"
+        if rng.random() < 0.2:
+            args["enterprise_project_id"] = "0"
+        caller = rng.choice(["modelarts-dev", "modelarts-viewer"])
+        answer = client.get(base, query_string=args, headers=headers[caller]).get_json()
+        expected = _reference_page(server, project, args, caller)
+        got = {"total_count": answer["total_count"], "count": answer["count"],
+               "ids": [w["id"] for w in answer["workspaces"]]}
+        assert got == expected, f"step {step}: {args}"
+    assert len(server.modelarts.data.workspaces[project]) > 20  # the run did build up a project

@@ -11,6 +11,7 @@ import copy
 import fnmatch
 import hashlib
 import re
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -174,6 +175,12 @@ class ModelArtsData:
     #: access key -> user id
     access_keys: dict[str, str] = field(default_factory=dict)
     next_workspace_seq: int = 1
+    #: (project id, workspace id) of the DELETING workspaces with a deadline: all _purge()
+    #: has to look at, so calls do not scan every workspace
+    deleting: set[tuple[str, str]] = field(default_factory=set)
+    #: bumped on every change to the workspaces (added, removed, renamed, new update_time or
+    #: status): list_workspaces' cached sort orders hold for one revision
+    revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -236,6 +243,9 @@ class ModelArtsBackend:
 
     def __init__(self, state: State) -> None:
         self.state = state
+        #: (project id, sort key) -> (the data, its revision, the project's workspaces sorted
+        #: ascending): a page of the list is then a slice, not a sort of the whole project
+        self._orders: dict[tuple[str, str], tuple[Any, int, list[Workspace]]] = {}
 
     # == scenario documents ==========================================================
     def empty(self) -> ModelArtsData:
@@ -410,6 +420,9 @@ class ModelArtsBackend:
                 resource, quota=value, used_quota=quota_item.int("used_quota", default=0, minimum=0),
                 update_time=quota_item.int("update_time", minimum=0))
         workspaces[workspace.id] = workspace
+        if status == "DELETING" and delete_complete_time is not None:
+            data.deleting.add((project.id, workspace.id))
+        data.revision += 1
 
     def _ensure_default_workspace(self, data: ModelArtsData, project: Project) -> None:
         workspaces = data.workspaces.setdefault(project.id, {})
@@ -421,6 +434,7 @@ class ModelArtsBackend:
         default.quotas = {entry.resource: QuotaState(entry.resource) for entry in CATALOGUE}
         # the default workspace comes first, as it exists before any other
         data.workspaces[project.id] = {DEFAULT_WORKSPACE_ID: default, **workspaces}
+        data.revision += 1
 
     def export(self, data: ModelArtsData) -> dict[str, Any]:
         s = data.settings
@@ -469,11 +483,11 @@ class ModelArtsBackend:
     @staticmethod
     def _new_workspace_id(data: ModelArtsData) -> str:
         """Deterministic ids (the same sequence after each reset), skipping ids already taken."""
-        taken = {w for workspaces in data.workspaces.values() for w in workspaces}
         while True:
             workspace_id = _hex_id("modelarts-workspace", data.next_workspace_seq)
             data.next_workspace_seq += 1
-            if workspace_id not in taken:
+            # a lookup per project, not a set of every id of the store built per call
+            if not any(workspace_id in workspaces for workspaces in data.workspaces.values()):
                 return workspace_id
 
     @staticmethod
@@ -506,10 +520,37 @@ class ModelArtsBackend:
 
     def _purge(self) -> None:
         """Finish the deletions whose delay has passed (lazily, on the next call)."""
+        data = self.data
+        if not data.deleting:
+            return
         now_ms = self._now_ms()
-        for workspaces in self.data.workspaces.values():
-            for workspace_id in [w.id for w in workspaces.values() if self._is_gone(w, now_ms)]:
-                del workspaces[workspace_id]
+        for project_id, workspace_id in sorted(data.deleting):
+            workspace = data.workspaces.get(project_id, {}).get(workspace_id)
+            if workspace is None or workspace.status != "DELETING" or workspace.delete_complete_time is None:
+                data.deleting.discard((project_id, workspace_id))
+            elif self._is_gone(workspace, now_ms):
+                del data.workspaces[project_id][workspace_id]
+                data.deleting.discard((project_id, workspace_id))
+                data.revision += 1
+
+    def _ordered(self, project_id: str, sort_by: str) -> list[Workspace]:
+        """The project's workspaces in ascending (sort key, name, id) order, sorted once per revision.
+
+        Ids are unique, so the descending order is exactly this one reversed.
+        """
+        data = self.data
+        table = data.workspaces.get(project_id, {})
+        cached = self._orders.get((project_id, sort_by))
+        if cached is not None and cached[0]() is data and cached[1] == data.revision and len(cached[2]) == len(table):
+            return cached[2]
+        if sort_by == "update_time":
+            ordered = sorted(table.values(), key=lambda w: (w.update_time, w.name, w.id))
+        elif sort_by == "status":
+            ordered = sorted(table.values(), key=lambda w: (w.status, w.name, w.id))
+        else:
+            ordered = sorted(table.values(), key=lambda w: (w.name, w.name, w.id))
+        self._orders[(project_id, sort_by)] = (weakref.ref(data), data.revision, ordered)
+        return ordered
 
     def _now_ms(self) -> int:
         return self.state.clock.now_ms()
@@ -799,23 +840,25 @@ class ModelArtsBackend:
                                                    "status.")
             if query.order not in ORDERS:
                 raise errors.InvalidQueryParameter("order", query.order, "Valid values: asc, desc.")
-            selected = list(self.data.workspaces.get(project_id, {}).values())
-            if query.enterprise_project_id is not None:
-                selected = [w for w in selected if w.enterprise_project_id == query.enterprise_project_id]
-            if query.name:
-                needle = query.name.lower()
-                selected = [w for w in selected if needle in w.name.lower()]
-            if query.filter_accessible:
-                selected = [w for w in selected if self._can_access(caller.user, w)]
-
-            def key(w: Workspace) -> tuple[Any, ...]:
-                primary = {"name": w.name, "update_time": w.update_time, "status": w.status}[query.sort_by]
-                return (primary, w.name, w.id)
-
-            selected.sort(key=key, reverse=query.order == "desc")
+            ordered = self._ordered(project_id, query.sort_by)
+            descending = query.order == "desc"
             start = query.offset * query.limit  # offset is a page number (docs/modelarts.md)
-            page = selected[start:start + query.limit]
-            return {"total_count": len(selected), "count": len(page), "workspaces": [self._item(w) for w in page]}
+            if query.enterprise_project_id is not None or query.name or query.filter_accessible:
+                needle = (query.name or "").lower()
+                selected = [w for w in (reversed(ordered) if descending else ordered)
+                            if (query.enterprise_project_id is None
+                                or w.enterprise_project_id == query.enterprise_project_id)
+                            and (not needle or needle in w.name.lower())
+                            and (not query.filter_accessible or self._can_access(caller.user, w))]
+                total, page = len(selected), selected[start:start + query.limit]
+            else:  # a slice of the cached order: no work in proportion to the project
+                total = len(ordered)
+                if descending:
+                    stop = max(0, total - start)
+                    page = ordered[max(0, stop - query.limit):stop][::-1]
+                else:
+                    page = ordered[start:start + query.limit]
+            return {"total_count": total, "count": len(page), "workspaces": [self._item(w) for w in page]}
 
     def create_workspace(self, caller: Caller, project_id: str, body: WorkspaceInput) -> dict[str, Any]:
         with self.state.lock:
@@ -843,6 +886,7 @@ class ModelArtsBackend:
                                   grants=grants, enterprise_project_id=eps_id, create_time=now, update_time=now)
             workspace.quotas = {entry.resource: QuotaState(entry.resource) for entry in CATALOGUE}
             workspaces[workspace.id] = workspace
+            self.data.revision += 1
             return self._item(workspace, grants="create")
 
     def _check_grants(self, caller: Caller, auth_type: str, grants: list[GrantInput] | None) -> list[Grant]:
@@ -893,6 +937,7 @@ class ModelArtsBackend:
             workspace.name, workspace.description, workspace.auth_type = name, description, auth_type
             workspace.grants = grants
             workspace.update_time = max(self._now_ms(), workspace.update_time)
+            self.data.revision += 1
             return {"workspace_id": workspace.id}
 
     def delete_workspace(self, caller: Caller, project_id: str, workspace_id: str) -> dict[str, Any]:
@@ -911,6 +956,8 @@ class ModelArtsBackend:
                 workspace.status, workspace.status_info = "DELETING", ""
                 workspace.update_time = max(now, workspace.update_time)
                 workspace.delete_complete_time = now + int(delay * 1000)
+                self.data.deleting.add((project_id, workspace.id))
+            self.data.revision += 1
             return {"workspace_id": workspace.id}
 
     # == quotas ===========================================================================
