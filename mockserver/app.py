@@ -248,6 +248,28 @@ def _error_response(error: ApiError) -> Response:
     return response
 
 
+def render_refused_request(app: Flask, path: str, status: int,
+                           message: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """``(status line, headers, body)`` for a request the HTTP server refused before the app saw it.
+
+    waitress answers requests it cannot parse (a bad request line, a control character in
+    a header, a header block over its limit) by itself, in plain text. This renders the
+    failure as the API owning ``path`` renders its own errors, so those answers keep the
+    error shape too (docs/guarantees.md).
+    """
+    try:
+        context = app.test_request_context("/", environ_overrides={"PATH_INFO": path or "/"})
+    except Exception:  # a path werkzeug cannot take: answer as for an unknown path
+        context = app.test_request_context("/")
+    with context:
+        g.request_id = _new_request_id()
+        api = g.api = current().api_for(request.path)
+        response = _error_response(_api_error(status, message))
+        if api is not None and api.request_id_header:
+            response.headers["X-Request-Id"] = g.request_id
+        return response.status, list(response.headers.items()), response.get_data()
+
+
 def _render_api_error(error: ApiError) -> Response:
     return _error_response(error)
 

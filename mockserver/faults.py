@@ -16,12 +16,31 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from .journal import path_matches
 from .validation import FieldError, Fields
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # an RFC 9110 token
+#: headers that frame the answer or the connection: the server sets them, a rule cannot
+_FRAMING_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection", "te",
+                    "trailer", "upgrade"}
+
+
+def _check_header(name: str, value: str) -> None:
+    """Refuse a header the server could not send, at once rather than on every matched request
+    (a name with a space hung the client; a newline, a non-Latin-1 character or a framing
+    header broke the answer)."""
+    if not _HEADER_NAME.match(name):
+        raise ValueError(f"header name {name!r} is not a valid HTTP header name")
+    if name.lower() in _FRAMING_HEADERS:
+        raise ValueError(f"header {name} is set by the server; a fault cannot replace it")
+    if any(c in "\r\n\0" or ord(c) > 255 for c in value):
+        raise ValueError(f"header {name}: the value must be Latin-1 text without line breaks")
 
 
 @dataclass
@@ -104,6 +123,8 @@ class FaultInjector:
             raise ValueError("body and headers replace the answer, so they need a status")
         if path is not None and not path.startswith("/"):
             raise ValueError(f"path must start with '/' (a path or a glob such as /v1/api/*), got {path!r}")
+        for name, value in (headers or {}).items():
+            _check_header(name, value)
         with self._lock:
             rule = FaultRule(id=str(next(self._ids)), method=method.upper() if method else None, path=path,
                              api=api, latency_ms=float(latency_ms), status=status, body=body,

@@ -15,6 +15,7 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
+from urllib.parse import unquote_to_bytes
 
 from . import scenarios as scenario_files
 from .api import Api
@@ -101,6 +102,7 @@ class MockServer:
         self._server = create_server(_wsgi_for_waitress(self.app), host=self.host, port=self.port,
                                      threads=self.threads, ident="mockserver", clear_untrusted_proxy_headers=True,
                                      channel_timeout=60, connection_limit=1000, expose_tracebacks=False)
+        self._server.channel_class = _channel_with_api_errors(self.app)
         self.port = int(self._server.effective_port)  # waitress reports it as a string
         self._thread = threading.Thread(target=self._server.run, name=f"mockserver:{self.port}", daemon=True)
         self._thread.start()
@@ -371,6 +373,45 @@ class MockServer:
             methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
             routes.append(("/".join(methods), rule.rule))
         return routes
+
+
+def _channel_with_api_errors(app: Any) -> Any:
+    """waitress's connection class, with waitress's own error answers in the owning API's shape.
+
+    waitress refuses unparsable requests (and answers app crashes outside Flask) with a
+    plain-text page of its own; these go through :func:`~mockserver.app.render_refused_request`.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    from .app import render_refused_request
+
+    class ApiShapedErrorTask(ErrorTask):
+        def execute(self) -> None:
+            error = self.request.error
+            status, headers, body = render_refused_request(app, _refused_path(self.request), error.code,
+                                                           f"{error.reason}: {error.body}")
+            self.status = status
+            self.response_headers.extend(headers)
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class Channel(HTTPChannel):
+        error_task_class = ApiShapedErrorTask
+
+    return Channel
+
+
+def _refused_path(parsed: Any) -> str:
+    """The path of a request waitress refused: parsed, or read from its request line when the
+    headers failed first; decoded like PATH_INFO (latin-1), so that the same API owns it."""
+    if getattr(parsed, "path", ""):
+        return parsed.path
+    parts = (getattr(parsed, "first_line", b"") or b"").split(b" ")
+    if len(parts) == 3:
+        return unquote_to_bytes(parts[1].split(b"?", 1)[0].decode("latin-1")).decode("latin-1")
+    return "/"
 
 
 def _wsgi_for_waitress(app: Any) -> Any:
