@@ -75,7 +75,9 @@ class Clock:
         frozen = self._frozen_at
         if frozen is not None:
             return frozen
-        return time.time() + self._offset
+        # a running clock set near the end of 9999 stops there rather than run past what
+        # any timestamp can show
+        return min(time.time() + self._offset, MAX_EPOCH)
 
     def now_ms(self) -> int:
         return int(self.now() * 1000)
@@ -105,6 +107,8 @@ class Clock:
         """Move the mock time forward (or back, with a negative value)."""
         delta = to_seconds(seconds)
         with self._lock:
+            if not 0 <= self.now() + delta <= MAX_EPOCH:  # past 9999 nothing could show the time
+                raise ValueError(f"advancing by {delta:g} seconds would leave 1970 to 9999")
             if self._frozen_at is not None:
                 self._frozen_at += delta
             else:

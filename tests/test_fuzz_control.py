@@ -10,6 +10,7 @@ contract: a well-formed HTTP answer within the timeout, never a crash of the ser
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
@@ -22,6 +23,9 @@ from test_error_shapes import PROJECT, shape_problems
 TIMEOUT = 5
 FUZZ = settings(deadline=None, derandomize=True, database=None, max_examples=120,
                 suppress_health_check=[HealthCheck.too_slow])
+IAM_LOGIN = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+    "name": "modelarts-dev", "password": "modelarts-dev", "domain": {"name": "mock-account"}}}},
+    "scope": {"project": {"id": PROJECT}}}}
 TARGETS = ["/v1/api/config", f"/v1/{PROJECT}/workspaces", "/v3/projects"]
 
 
@@ -80,13 +84,14 @@ def test_an_accepted_fault_rule_is_always_servable(server, http, status, headers
 @FUZZ
 @given(document=st.fixed_dictionaries({}, optional={
     "freeze": st.one_of(st.booleans(), st.floats(allow_nan=False, allow_infinity=False), st.integers(-2**63, 2**63), st.text(max_size=30)),
-    "set": st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-2**63, 2**63), st.text(max_size=30),
-                     st.sampled_from(["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00"])),
+    "set": st.one_of(st.sampled_from(["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00", 253402300000]),
+                     st.floats(allow_nan=False, allow_infinity=False), st.integers(-2**63, 2**63), st.text(max_size=30)),
     "advance": st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-2**63, 2**63)),
     "unfreeze": st.booleans(), "reset": st.booleans()}))
 def test_any_accepted_clock_setting_leaves_the_apis_answering(server, http, document):
     """After any clock request the control API accepted, the clock can be read and both APIs
-    still answer in their shapes: a create (which stamps times) and a login (which signs expiries)."""
+    still answer in their shapes: creates (which stamp times) and logins (which set expiries;
+    an IAM token issued at the end of year 9999 used to expire in year 10000, a 500)."""
     server.reset()
     changed = http.post(f"{server.url}/__mock/clock", json=document, timeout=TIMEOUT)
     assert not shape_problems("POST", "/__mock/clock", changed.status_code, changed.headers, changed.content)
@@ -101,7 +106,22 @@ def test_any_accepted_clock_setting_leaves_the_apis_answering(server, http, docu
             ("POST", f"/v1/{PROJECT}/workspaces", {"json": {"name": "timed"},
                                                     "headers": {"X-Auth-Token": server.modelarts.issue_token()}}),
             ("POST", "/auth/realms/master/protocol/openid-connect/token",
-             {"data": {"grant_type": "password", "client_id": "sdk-client", "username": "admin", "password": "admin"}})]:
+             {"data": {"grant_type": "password", "client_id": "sdk-client", "username": "admin", "password": "admin"}}),
+            ("POST", "/v3/auth/tokens", {"json": IAM_LOGIN})]:
         response = http.request(method, server.url + path, timeout=TIMEOUT, **kwargs)
         problems = shape_problems(method, path, response.status_code, response.headers, response.content)
         assert not problems, (document, path, problems)
+
+
+def test_a_running_clock_set_to_the_last_second_stays_showable(server, http):
+    """The clock may be set to the last second of 9999 and left running; it stops there
+    instead of running into year 10000, which no timestamp (and no answer) can show."""
+    server.reset()
+    assert http.post(f"{server.url}/__mock/clock", json={"set": 253402300799 - 0.05}, timeout=TIMEOUT).ok
+    time.sleep(0.1)
+    clock = http.get(f"{server.url}/__mock/clock", timeout=TIMEOUT)
+    assert (clock.status_code, clock.json()["iso"]) == (200, "9999-12-31T23:59:59.000000+00:00")
+    login = http.post(f"{server.url}/v3/auth/tokens", json=IAM_LOGIN, timeout=TIMEOUT)
+    assert login.status_code == 201
+    assert login.json()["token"]["expires_at"] == "9999-12-31T23:59:59.000000Z"
+    server.reset()

@@ -9,6 +9,7 @@ rejected scenario or state document).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -16,7 +17,7 @@ from flask import Blueprint, Response, request
 from .. import __version__
 from .. import scenarios as scenario_files
 from ..app import app_json
-from ..clock import to_epoch, to_seconds
+from ..clock import MAX_EPOCH, to_epoch, to_seconds
 from ..context import current, json_body
 from ..journal import RequestMatcher
 from ..state import ScenarioError
@@ -317,6 +318,11 @@ def set_clock() -> Response:
     set_at = _instant(fields, "set") if "set" in fields else None
     if not fields.value:
         raise errors.InvalidRequest("expected at least one of: reset, freeze, set, advance, unfreeze")
+    if advance is not None:  # where the advance would land, so that nothing is applied if it cannot
+        start = set_at if set_at is not None else freeze_at if freeze_at is not None else \
+            time.time() if reset_clock else clock.now()
+        if not 0 <= start + advance <= MAX_EPOCH:
+            raise errors.InvalidRequest(f"advance: advancing by {advance:g} seconds would leave 1970 to 9999")
     # everything is valid: apply
     if reset_clock:
         clock.reset()

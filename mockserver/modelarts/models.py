@@ -56,8 +56,16 @@ def _hex_id(*parts: object) -> str:
 
 
 def iso_time(epoch_seconds: float) -> str:
-    """IAM's time format: ``2025-01-02T00:00:00.000000Z``."""
-    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """IAM's time format: ``2025-01-02T00:00:00.000000Z``.
+
+    Clamped to 9999-12-31T23:59:59Z: a token issued with the clock near the end of year
+    9999 expires after it, which ``datetime`` cannot show (it made the login a 500).
+    """
+    moment = datetime.fromtimestamp(min(epoch_seconds, _LAST_INSTANT), tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_LAST_INSTANT = 253402300799  # 9999-12-31T23:59:59Z, the last second the mock clock may show
 
 
 # == data ===========================================================================
