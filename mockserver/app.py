@@ -8,6 +8,7 @@ that owns the path, never an HTML page or a traceback.
 from __future__ import annotations
 
 import difflib
+import io
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
+from werkzeug.wsgi import get_content_length
 
 from .context import MockContext, current
 from .errors import ApiError, DropConnection
@@ -110,8 +112,22 @@ def _enforce_body_cap() -> None:
 
     Werkzeug checks MAX_CONTENT_LENGTH only when something reads the body: a view that
     never does (``GET /v1/api/config``, ``POST /__mock/reset``) would act on an oversized
-    request. Reading here also bounds chunked bodies, which carry no Content-Length.
+    request. A streamed body (chunked, no Content-Length) Werkzeug reads up to the limit
+    and silently cuts there; reading one byte more tells a body at the limit from one over it.
     """
+    environ = request.environ
+    if get_content_length(environ) is None and environ.get("wsgi.input_terminated"):
+        limit = current().max_body_bytes
+        stream, data = environ["wsgi.input"], b""
+        while len(data) <= limit and (chunk := stream.read(limit + 1 - len(data))):
+            data += chunk
+        if len(data) > limit:
+            g.body_too_large = True
+            raise RequestEntityTooLarge()
+        environ["wsgi.input"] = io.BytesIO(data)
+        if data:  # now of a known length (a request without a body keeps its headers as they were)
+            environ["CONTENT_LENGTH"] = str(len(data))
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
     try:
         request.get_data(cache=True)
     except RequestEntityTooLarge:

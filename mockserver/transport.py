@@ -31,6 +31,10 @@ def wsgi_for_inprocess(app: Any) -> Any:
     """Wrap a WSGI app so a dropped connection becomes ``ConnectionResetError``."""
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        # In-process, wsgi.input is always a finite buffer. Saying so lets Werkzeug read a
+        # chunked body (no Content-Length), which it would otherwise take as empty (and so
+        # also skip the body cap).
+        environ.setdefault("wsgi.input_terminated", True)
         try:
             return app(environ, start_response)
         except DropConnection as drop:

@@ -114,11 +114,36 @@ def test_in_process_chunked_bodies_are_capped_too(mockserver_factory):
     server = mockserver_factory(max_body_bytes=LIMIT, start=False)
     client = server.test_client()
     stream = io.BytesIO(padded_json(10 * LIMIT, workspace_name="streamed"))
-    response = client.post("/__mock/reset", input_stream=stream, environ_overrides={"wsgi.input_terminated": True})
+    response = client.post("/__mock/reset", input_stream=stream, headers={"Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
     assert response.status_code == 413
     assert response.get_json() == {"error": f"The request body is larger than the limit of {LIMIT} bytes.",
                                    "status": 413}
     assert stream.tell() <= 2 * LIMIT  # read no further than needed to know
+
+
+@pytest.mark.parametrize("client", ["requests", "httpx"])
+def test_streamed_bodies_through_the_in_process_transports(mockserver_factory, client):
+    """A generator body is streamed (chunked, no Content-Length) by both clients: in-process it
+    must arrive whole at the limit (it used to arrive empty) and be a 413 just over it (Werkzeug
+    alone cuts such a body at the limit and passes the rest on, silently)."""
+    server = mockserver_factory(max_body_bytes=LIMIT, start=False)
+    token = {"Authorization": f"Bearer {server.wallaroo.issue_token('developer@example.com')}"}
+    if client == "httpx":
+        import httpx
+
+        http: Any = httpx.Client(transport=server.httpx_transport(), base_url="http://mock")
+        post = lambda path, body: http.post(path, content=chunks(body), headers=token)  # noqa: E731
+    else:
+        http = server.inprocess_session()
+        post = lambda path, body: http.post(path, data=chunks(body), headers=token)  # noqa: E731
+    with http:
+        at_limit = post("/v1/api/workspaces/create", padded_json(LIMIT, workspace_name="streamed-in"))
+        assert at_limit.status_code == 200, at_limit.text
+        before = without_clock(server.export_state())
+        over = post("/v1/api/workspaces/create", padded_json(LIMIT + 1, workspace_name="streamed-over"))
+        assert over.status_code == 413, over.text
+        assert without_clock(server.export_state()) == before
 
 
 def test_a_body_never_read_still_counts(small):
