@@ -73,7 +73,7 @@ def _before_request() -> Response | None:
     local.started = time.perf_counter()
     local.request_id = _new_request_id()
     api = local.api = ctx.api_for(req.path)
-    _enforce_body_cap()
+    _enforce_body_cap(req)
     rule = ctx.faults.take(req.method, req.path, api.name if api else None)
     if rule is None:
         return None
@@ -107,7 +107,7 @@ _UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
-def _enforce_body_cap() -> None:
+def _enforce_body_cap(req: Any = None) -> None:
     """Read the body before any view or fault runs, so an over-limit body is always a 413.
 
     Werkzeug checks MAX_CONTENT_LENGTH only when something reads the body: a view that
@@ -129,7 +129,7 @@ def _enforce_body_cap() -> None:
             environ["CONTENT_LENGTH"] = str(len(data))
             environ.pop("HTTP_TRANSFER_ENCODING", None)
     try:
-        request.get_data(cache=True)
+        (req if req is not None else request).get_data(cache=True)
     except RequestEntityTooLarge:
         g.body_too_large = True
         raise
@@ -157,16 +157,17 @@ def _after_request(response: Response) -> Response:
     api = local.get("api")
     if api is not None and api.request_id_header and "X-Request-Id" not in response.headers:
         response.headers["X-Request-Id"] = local.get("request_id", "")
-    _record(response.status_code, response)
+    _record(response.status_code, response, local)
     return response
 
 
-def _record(status: int | None, response: Response | None) -> None:
+def _record(status: int | None, response: Response | None, local: Any = None) -> None:
     ctx = current()
     if not ctx.journal.enabled and not ctx.log_requests:
         return
     req = request._get_current_object()  # type: ignore[attr-defined]
-    local = g._get_current_object()  # type: ignore[attr-defined]
+    if local is None:
+        local = g._get_current_object()  # type: ignore[attr-defined]
     content_length = req.content_length or 0
     if local.get("body_too_large") or content_length > ctx.max_body_bytes:
         size = f"{content_length} bytes" if content_length else "a body"

@@ -41,13 +41,14 @@ def current() -> MockContext:
 
 def json_body() -> Any:
     """The request body parsed as strict JSON, once per request; raises ValueError."""
-    cached = g.get("_json_body")
+    local = g._get_current_object()  # type: ignore[attr-defined]
+    cached = local.get("_json_body")
     if cached is None:
         try:
             cached = ("ok", parse_json(request.get_data(cache=True)))
         except ValueError as error:
             cached = ("error", error)
-        g._json_body = cached
+        local._json_body = cached
     kind, value = cached
     if kind == "error":
         raise value
