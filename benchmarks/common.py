@@ -8,14 +8,17 @@ numbers.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib.util
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -91,14 +94,17 @@ class Series:
     def p99_ms(self) -> float:
         return statistics.median(run.p99_ms for run in self.runs) if self.runs else 0.0
 
-    def paired_ratio(self, baseline: Series) -> float:
-        """Median over rounds of (this run's req/s / the baseline's run in the same round).
+    def paired_ratio(self, baseline: Series, *, cpu: bool = False) -> float:
+        """Median over rounds of (this run's rate / the baseline's run in the same round).
 
         Interleaved runs of one round ran seconds apart, under the same machine load, so
-        their ratio is steadier than the ratio of the two medians.
+        their ratio is steadier than the ratio of the two medians. ``cpu``: calls per
+        CPU-second of the calling thread instead of per wall-clock second.
         """
-        ratios = [mine.per_second / theirs.per_second
-                  for mine, theirs in zip(self.runs, baseline.runs) if theirs.per_second]
+        def rate(run: Rate) -> float:
+            return run.per_cpu_second if cpu else run.per_second
+
+        ratios = [rate(mine) / rate(theirs) for mine, theirs in zip(self.runs, baseline.runs) if rate(theirs)]
         return statistics.median(ratios) if ratios else 0.0
 
     def describe_runs(self) -> str:
@@ -198,10 +204,29 @@ def run_python(code: str, *, timeout: float = 120, env: dict[str, str] | None = 
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+_pycache: list[str] = []
+
+
+def pycache_prefix() -> str:
+    """A bytecode cache for the child interpreters, outside the repository, removed at exit."""
+    if not _pycache:
+        _pycache.append(tempfile.mkdtemp(prefix="mockserver-bench-pycache-"))
+        atexit.register(shutil.rmtree, _pycache[0], True)
+    return _pycache[0]
+
+
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of child interpreters: this checkout importable, and a bytecode cache.
+
+    Python caches compiled modules by default; a machine that turned that off
+    (PYTHONDONTWRITEBYTECODE) would time compiling the mock's own modules, while the
+    peers' were compiled when pip installed them. The cache lives in a temporary folder
+    (PYTHONPYCACHEPREFIX), so nothing is written into the checkout.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = REPO_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = pycache_prefix()
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_CURRENT_TEST", None)
     env.pop("PYTEST_ADDOPTS", None)

@@ -44,8 +44,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"comma-separated sections to run (default: all of {', '.join(SECTIONS)})")
     parser.add_argument("--no-peers", action="store_true",
                         help="leave out moto, pytest-httpserver and gunicorn even if installed")
-    parser.add_argument("--seconds", type=float, help="length of each throughput run (default 2, quick 0.2)")
-    parser.add_argument("--repeats", type=int, help="runs per throughput figure (default 5, quick 1)")
+    parser.add_argument("--seconds", type=float, help="length of each throughput run (default 1, quick 0.2)")
+    parser.add_argument("--repeats", type=int, help="rounds of throughput runs (default 11, quick 1)")
     parser.add_argument("--json", metavar="PATH", help="also write every figure to this JSON file")
     args = parser.parse_args(argv)
     unknown = set(args.only.split(",")) - set(SECTIONS)
@@ -60,8 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     sections = args.only.split(",")
     quick = args.quick
-    seconds = args.seconds or (0.2 if quick else 2.0)
-    repeats = args.repeats or (1 if quick else 5)
+    # many short interleaved rounds: a busy machine's slow spells hit both sides of a round
+    seconds = args.seconds or (0.2 if quick else 1.0)
+    repeats = args.repeats or (1 if quick else 11)
     peers = not args.no_peers
     report = Report()
     env = report.data["environment"]

@@ -7,17 +7,24 @@
   and a fixed thread pool, pure Python, no extra process.
 * gunicorn with one ``gthread`` worker, as a subprocess: keep-alive too, but a separate
   process (Unix only) that a test suite would have to spawn, wait for and kill.
+* a sketch of the least a keep-alive server can do (``http.server``, one thread per
+  connection, no hand-over between threads): only to show what waitress's design costs.
+  It is not shipped: no chunked request bodies, no ``Expect: 100-continue``, no timeouts,
+  no connection limit, no answer of its own to a malformed request.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
+import socket
 import subprocess
 import sys
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
 import requests
@@ -107,3 +114,72 @@ def _wait_until_up(url: str, timeout: float = 30) -> None:
         except requests.ConnectionError:
             time.sleep(0.05)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive: read a request with a Content-Length body, run the app, answer, repeat."""
+
+    protocol_version = "HTTP/1.1"
+    app: Any = None
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle_one_request(self) -> None:
+        self.raw_requestline = self.rfile.readline(65537)
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
+        if not self.parse_request():
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        path, _, query = self.path.partition("?")
+        environ = {"REQUEST_METHOD": self.command, "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
+                   "SERVER_NAME": "127.0.0.1", "SERVER_PORT": str(self.server.server_address[1]),
+                   "SERVER_PROTOCOL": self.request_version, "REMOTE_ADDR": self.client_address[0],
+                   "CONTENT_LENGTH": str(length), "wsgi.version": (1, 0), "wsgi.url_scheme": "http",
+                   "wsgi.input": io.BytesIO(self.rfile.read(length) if length else b""), "wsgi.errors": sys.stderr,
+                   "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False}
+        for name, value in self.headers.items():
+            key = name.upper().replace("-", "_")
+            if key == "CONTENT_TYPE":
+                environ[key] = value
+            elif key != "CONTENT_LENGTH":
+                environ[f"HTTP_{key}"] = value
+        started: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            started["status"], started["headers"] = status, headers
+
+        result = self.app(environ, start_response)
+        try:
+            data = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        head = [f"HTTP/1.1 {started['status']}\r\n"]
+        head += [f"{name}: {value}\r\n" for name, value in started["headers"] if name.lower() != "content-length"]
+        head.append(f"Content-Length: {len(data)}\r\n\r\n")
+        self.wfile.write("".join(head).encode("latin-1") + data)
+        self.wfile.flush()
+
+
+@contextlib.contextmanager
+def keepalive_sketch(app: Any) -> Iterator[str]:
+    """The least a keep-alive server can do, for comparison only (see the module docstring)."""
+    handler = type("Handler", (_KeepAliveHandler,), {"app": staticmethod(app)})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+

@@ -14,8 +14,9 @@ the next. So:
   two runs of a round (they ran back to back, under the same load). CPU time is no
   fair judge here: Werkzeug's server also waits (a new connection and thread per
   request), which costs wall time but no CPU, so CPU figures flatter it;
-* the in-process verdict compares CPU time of the calling thread: those loops run in
-  one thread and never wait, so on an idle core wall time equals CPU time.
+* the in-process verdict is the median, over rounds, of the ratio of calls per CPU-second
+  of the calling thread: those loops run in one thread and never wait, so on an idle
+  core wall time equals CPU time, and a busy machine does not move it.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def socket_throughput(report: Report, *, seconds: float, repeats: int, peers: bo
                 _session_call(stack.enter_context(servers.werkzeug_threaded(mock.app)), headers),
             "minimal Flask, waitress thread":
                 _session_call(stack.enter_context(servers.waitress_thread(baseline_app)), headers),
+            "mockserver, keep-alive sketch (thread per connection, not shipped)":
+                _session_call(stack.enter_context(servers.keepalive_sketch(mock.app)), headers),
         }
         in_process.update(loops)
         if use_gunicorn:
@@ -89,6 +92,9 @@ def socket_throughput(report: Report, *, seconds: float, repeats: int, peers: bo
                  "same mock app, wall-clock req/s: the WSGI server's share")
     report.ratio("server: minimal on waitress / minimal on werkzeug", minimal_waitress.median, baseline.median,
                  "same minimal app, wall-clock req/s")
+    report.ratio("server: mock on waitress / mock on the keep-alive sketch", ours.median,
+                 series["mockserver, keep-alive sketch (thread per connection, not shipped)"].median,
+                 "what waitress's thread hand-overs cost against the least a keep-alive server does")
     if use_gunicorn:
         gunicorn = series["mockserver, gunicorn gthread subprocess"]
         report.ratio("server: mock on waitress / mock on gunicorn", ours.median, gunicorn.median,
@@ -133,8 +139,9 @@ def inprocess_throughput(report: Report, *, seconds: float, repeats: int) -> Non
     report.ratio("inprocess (wall req/s)", by[1].median, by[0].median,
                  "mockserver test_client vs minimal Flask test_client")
     report.ratio("inprocess (1/p50)", by[0].p50_ms, by[1].p50_ms, "the same from median request times")
-    ratio = report.ratio("inprocess", by[1].cpu_median, by[0].cpu_median,
-                         "the same per CPU-second: the verdict")
+    report.ratio("inprocess (CPU medians)", by[1].cpu_median, by[0].cpu_median, "the same per CPU-second")
+    ratio = by[1].paired_ratio(by[0], cpu=True)
+    report.ratio("inprocess", ratio, 1.0, "median of the per-round ratios per CPU-second: the verdict")
     report.ratio("inprocess-requests", by[2].cpu_median, by[0].cpu_median,
                  "mockserver inprocess_session (requests) vs minimal Flask test_client, per CPU-second")
     report.target("inprocess", ratio, INPROCESS_TARGET, "mockserver test_client vs minimal Flask test_client")
