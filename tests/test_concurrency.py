@@ -274,8 +274,8 @@ def test_concurrent_adds_then_removes_of_distinct_users_lose_no_update(wallaroo)
     assert members == {u.id for per_thread in users for u in per_thread} | {server.wallaroo.find_user(DEVELOPER).id}
 
     def remove_all(index: int, http: requests.Session) -> list[int]:
-        return [post(http, "workspaces/remove_user", {"workspace_id": workspace_id, "user_id": u.id})[1]["affected_rows"]
-                for u in users[index]]
+        return [post(http, "workspaces/remove_user",
+                     {"workspace_id": workspace_id, "user_id": u.id})[1]["affected_rows"] for u in users[index]]
 
     assert all(rows == [1] * 25 for rows in run_threads(THREADS, remove_all))
     status, body = post(session(), "workspaces/list_users", {"workspace_id": workspace_id})

@@ -35,6 +35,8 @@ def family(path: str) -> str:
         return "control"
     if path == "/v1/api" or path.startswith("/v1/api/"):
         return "wallaroo"
+    if path == "/v1/graphql" or path.startswith("/v1/graphql/"):
+        return "graphql"
     if path.startswith("/auth/admin/"):
         return "keycloak-admin"
     if path.startswith("/auth/"):
@@ -49,6 +51,7 @@ def family(path: str) -> str:
 #: the statuses each family may answer with (2xx included); 500 only where documented
 ALLOWED_STATUSES = {
     "wallaroo": {200, 400, 401, 404, 405, 413, 500},  # 500: the recorded messages only
+    "graphql": {200, 404, 405, 413},  # Hasura answers every GraphQL error with 200
     "keycloak": {200, 400, 401, 404, 405, 413},
     "keycloak-admin": {200, 204, 400, 401, 403, 404, 405, 409, 413},
     "modelarts": {200, 400, 401, 403, 404, 413},  # the gateway answers a wrong method with 404
@@ -93,6 +96,15 @@ def shape_problems(method: str, path: str, status: int, headers: Mapping[str, st
         message = body.get("msg")
         if status == 500 and message not in RECORDED_WALLAROO_500:
             problems.append(f"an unrecorded 500: {message!r}")
+    elif kind == "graphql":
+        entries = body.get("errors")
+        if set(body) != {"errors"} or not isinstance(entries, list) or len(entries) != 1 \
+                or not isinstance(entries[0], dict) or list(entries[0]) != ["extensions", "message"] \
+                or not isinstance(entries[0]["extensions"], dict) \
+                or list(entries[0]["extensions"]) != ["path", "code"]:
+            problems.append(f"not Hasura's {{errors: [{{extensions: {{path, code}}, message}}]}}: {body}")
+        else:
+            message = entries[0]["message"]
     elif kind == "keycloak" or (kind == "keycloak-admin" and "error_description" in body):
         if set(body) != {"error", "error_description"} or not isinstance(body["error"], str):
             problems.append(f"not Keycloak's {{error, error_description}}: {body}")

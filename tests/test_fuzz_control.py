@@ -26,6 +26,7 @@ FUZZ = settings(deadline=None, derandomize=True, database=None, max_examples=120
 IAM_LOGIN = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
     "name": "modelarts-dev", "password": "modelarts-dev", "domain": {"name": "mock-account"}}}},
     "scope": {"project": {"id": PROJECT}}}}
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
 TARGETS = ["/v1/api/config", f"/v1/{PROJECT}/workspaces", "/v3/projects"]
 
 
@@ -83,10 +84,10 @@ def test_an_accepted_fault_rule_is_always_servable(server, http, status, headers
 
 @FUZZ
 @given(document=st.fixed_dictionaries({}, optional={
-    "freeze": st.one_of(st.booleans(), st.floats(allow_nan=False, allow_infinity=False), st.integers(-2**63, 2**63), st.text(max_size=30)),
+    "freeze": st.one_of(st.booleans(), FINITE, st.integers(-2**63, 2**63), st.text(max_size=30)),
     "set": st.one_of(st.sampled_from(["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00", 253402300000]),
-                     st.floats(allow_nan=False, allow_infinity=False), st.integers(-2**63, 2**63), st.text(max_size=30)),
-    "advance": st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-2**63, 2**63)),
+                     FINITE, st.integers(-2**63, 2**63), st.text(max_size=30)),
+    "advance": st.one_of(FINITE, st.integers(-2**63, 2**63)),
     "unfreeze": st.booleans(), "reset": st.booleans()}))
 def test_any_accepted_clock_setting_leaves_the_apis_answering(server, http, document):
     """After any clock request the control API accepted, the clock can be read and both APIs

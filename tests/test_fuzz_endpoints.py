@@ -81,7 +81,8 @@ def without_clock(state: dict[str, Any]) -> dict[str, Any]:
 #: any text, control characters and odd planes included (lone surrogates cannot travel as
 #: UTF-8; they come as JSON escapes, below)
 any_text = st.text(st.characters(codec="utf-8"), max_size=24)
-json_scalars = (st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False)
+json_scalars = (st.none() | st.booleans() | st.integers(-2**70, 2**70)
+                | st.floats(allow_nan=False, allow_infinity=False)
                 | any_text | st.sampled_from(["developer@example.com", "admin", DEV_WALLAROO_ID, "OWNER", "INTERNAL",
                                               "modelarts-viewer", "0", "trainJob.gpu_duration", "a:b:c", "default"]))
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4)

@@ -70,6 +70,9 @@ class ModelArtsMachine(RuleBasedStateMachine):
         self.user_ids = {u["name"]: u["id"] for u in server.export_state()["modelarts"]["users"]}
         self.workspaces = self.baseline()
         self.tokens: dict[str, str] = {}
+        self.client = server.test_client()  # for the invariant: in-process, cheap
+        self.primary = {"X-Auth-Token": server.modelarts.issue_token(DEV)}
+        self.ordinary = {"X-Auth-Token": server.modelarts.issue_token(VIEWER)}
         for user in (DEV, VIEWER):
             self.login(user=user, right_password=True)
 
@@ -263,6 +266,11 @@ class ModelArtsMachine(RuleBasedStateMachine):
         elif kind != "INTERNAL":
             workspace.grants = []  # leaving INTERNAL drops the grants
 
+    @rule(actor=ACTORS, pick=WORKSPACE_PICKS, name=st.sampled_from(NAMES))
+    def rename(self, actor: str | None, pick: int, name: str) -> None:
+        """A rename alone, more often than a full update draws one: it reorders the list."""
+        self.update(actor=actor, pick=pick, name=name, access=(None, None), description=None)
+
     @rule(actor=ACTORS, pick=WORKSPACE_PICKS)
     def delete(self, actor: str | None, pick: int) -> None:
         workspace_id = self.pick(pick)
@@ -287,7 +295,8 @@ class ModelArtsMachine(RuleBasedStateMachine):
             return
         listed = self.expect(answer, 200)
         wanted = [w for w in self.workspaces.values()
-                  if (not accessible_only or self.can_access(actor, w)) and (not name or name.lower() in w.name.lower())]
+                  if (not accessible_only or self.can_access(actor, w))
+                  and (not name or name.lower() in w.name.lower())]
         wanted.sort(key=lambda w: (w.name, w.id), reverse=order == "desc")
         assert [(w["id"], w["name"]) for w in listed["workspaces"]] == [(w.id, w.name) for w in wanted]
         assert listed["count"] == listed["total_count"] == len(wanted)
@@ -345,6 +354,14 @@ class ModelArtsMachine(RuleBasedStateMachine):
                                  {r: q for r, q in w.quotas.items() if q != -1})
                           for w in self.workspaces.values()}
         assert all(w["status"] == "NORMAL" for w in state["workspaces"])
+        # and the list agrees after every step, in both orders (the server caches sort orders)
+        for order in ("asc", "desc"):
+            listed = self.client.get(f"/v1/{PROJECT}/workspaces?order={order}", headers=self.primary).get_json()
+            expected = sorted(self.workspaces.values(), key=lambda w: (w.name, w.id), reverse=order == "desc")
+            assert [(w["id"], w["name"]) for w in listed["workspaces"]] == [(w.id, w.name) for w in expected]
+        listed = self.client.get(f"/v1/{PROJECT}/workspaces?filter_accessible=true", headers=self.ordinary).get_json()
+        assert {w["id"] for w in listed["workspaces"]} == {w.id for w in self.workspaces.values()
+                                                           if self.can_access(VIEWER, w)}
 
 
 def test_random_call_sequences_match_the_model(mockserver):

@@ -31,7 +31,8 @@ ACTORS = ("admin", "developer@example.com", "ann@example.com", "bob@example.com"
 CALLERS = st.sampled_from(("developer@example.com",) * 3 + ("admin", "ann@example.com", "ann@example.com",
                                                             "bob@example.com", "bob@example.com", "zed@example.com"))
 #: emails offered to invite: new ones (most often), a case variant of another, an existing one, invalid
-INVITE_EMAILS = ("ann@example.com", "bob@example.com") * 3 + ("Ann@Example.com", "developer@example.com", "not-an-email")
+INVITE_EMAILS = ("ann@example.com", "bob@example.com") * 3 + (
+    "Ann@Example.com", "developer@example.com", "not-an-email")
 #: who invites: mostly admins, so that the other users come to exist early
 INVITERS = st.sampled_from(("developer@example.com",) * 3 + ("admin", "ann@example.com", "zed@example.com"))
 #: emails offered to the edit endpoint (some clash with other users' logins)
@@ -122,6 +123,7 @@ class WallarooMachine(RuleBasedStateMachine):
         self.model = WallarooModel(self.baseline)
         self.http = requests.Session()
         self.http.trust_env = False  # 127.0.0.1 only: no proxy lookups per request
+        self.client = server.test_client()  # for the invariant: in-process, cheap
         #: actor name -> (user id the token was issued for, access token)
         self.tokens: dict[str, tuple[str, str]] = {}
         for actor in ("admin", "developer@example.com"):
@@ -412,6 +414,17 @@ class WallarooMachine(RuleBasedStateMachine):
                       for w in state["workspaces"]}
         assert workspaces == {w.id: (w.name, list(w.members.items())) for w in self.model.workspaces.values()}
         assert state["next_workspace_id"] == self.model.next_workspace_id
+        # what a user who is no admin may see, after every step (in-process: cheap)
+        ann = self.model.by_login("ann@example.com")
+        if ann is None or ann.admin or not ann.enabled:
+            return
+        headers = {"Authorization": f"Bearer {self.server.wallaroo.issue_token(ann.id)}"}
+        listed = self.client.post("/v1/api/workspaces/list", json={}, headers=headers).get_json()["workspaces"]
+        assert [w["id"] for w in listed] == sorted(w.id for w in self.model.workspaces.values() if ann.id in w.members)
+        for workspace in self.model.workspaces.values():
+            response = self.client.post("/v1/api/workspaces/list_users", json={"workspace_id": workspace.id},
+                                        headers=headers)
+            assert response.status_code == (200 if ann.id in workspace.members else 401)
 
 
 def test_baseline_is_what_the_model_assumes(mockserver):
