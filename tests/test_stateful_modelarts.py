@@ -49,6 +49,10 @@ SETTINGS = settings(max_examples=60, stateful_step_count=25, deadline=None, dera
                     suppress_health_check=[HealthCheck.too_slow])
 
 
+def without_clock(state: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in state.items() if key != "clock"}
+
+
 @dataclass
 class ModelWorkspace:
     id: str
@@ -65,6 +69,7 @@ class ModelArtsMachine(RuleBasedStateMachine):
         super().__init__()
         self.server = server
         server.reset()
+        self.initial = without_clock(server.export_state())
         self.http = requests.Session()
         self.http.trust_env = False
         self.user_ids = {u["name"]: u["id"] for u in server.export_state()["modelarts"]["users"]}
@@ -82,6 +87,10 @@ class ModelArtsMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.http.close()
+        # whatever the sequence did, a reset brings back exactly the baseline: nothing it
+        # changed was shared with the baseline's copy
+        self.server.reset()
+        assert without_clock(self.server.export_state()) == self.initial
 
     # -- plumbing ------------------------------------------------------------------------
     def call(self, actor: str | None, method: str, path: str, body: Any = None) -> tuple[int, Any]:

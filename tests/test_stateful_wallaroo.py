@@ -76,6 +76,10 @@ class ModelWorkspace:
     members: dict[str, str] = field(default_factory=dict)
 
 
+def without_clock(state: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in state.items() if key != "clock"}
+
+
 class WallarooModel:
     """What the store should hold; rebuilt from the baseline on reset."""
 
@@ -119,6 +123,7 @@ class WallarooMachine(RuleBasedStateMachine):
         super().__init__()
         self.server = server
         server.reset()
+        self.initial = without_clock(server.export_state())
         self.baseline = server.export_state()["wallaroo"]
         self.model = WallarooModel(self.baseline)
         self.http = requests.Session()
@@ -131,6 +136,10 @@ class WallarooMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.http.close()
+        # whatever the sequence did, a reset brings back exactly the baseline: nothing it
+        # changed was shared with the baseline's copy
+        self.server.reset()
+        assert without_clock(self.server.export_state()) == self.initial
 
     # -- plumbing ------------------------------------------------------------------------
     def post(self, path: str, body: Any, actor: str | None) -> tuple[int, Any]:
