@@ -1,0 +1,172 @@
+"""The store at a few thousand workspaces: the indexes stay right, and the calls that must
+not scan the store do not.
+
+No wall-clock timings (benchmarks/ measures those): complexity is checked by counting
+work (name comparisons) or by tables that refuse to be scanned.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from mockserver import MockServer
+from mockserver.modelarts import exceptions as modelarts_errors
+from mockserver.modelarts.models import ModelArtsBackend, WorkspaceInput
+from mockserver.state import ScenarioError
+from mockserver.validation import FieldError
+
+N = 2_000
+PROJECT = "0123456789abcdef0123456789abcdef"  # the default scenario's eu-de project
+
+
+class NoScanDict(dict):
+    """A table that refuses to be iterated: lookups, inserts, deletes and len() only."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("scanned a table that must only be looked up")
+
+    __iter__ = keys = values = items = _refuse  # type: ignore[assignment]
+
+
+class CountingName(str):
+    """A workspace name that counts how often it is compared for equality."""
+
+    comparisons = 0
+
+    def __eq__(self, other: object) -> bool:
+        CountingName.comparisons += 1
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
+# -- ModelArts: the per-project name index -------------------------------------------------
+def modelarts_names_from_tables(backend: ModelArtsBackend) -> dict[str, dict[str, str]]:
+    return {project_id: {w.name: w.id for w in table.values()} for project_id, table in backend.data.workspaces.items()}
+
+
+def assert_modelarts_index_right(backend: ModelArtsBackend) -> None:
+    assert backend.data.workspace_names == modelarts_names_from_tables(backend)
+
+
+def modelarts_workspaces(count: int, prefix: str = "ws") -> dict[str, Any]:
+    return {"name": f"{count} workspaces",
+            "modelarts": {"workspaces": [{"project": PROJECT, "name": f"{prefix}-{i:05d}"} for i in range(count)]}}
+
+
+@pytest.fixture
+def modelarts_server() -> MockServer:
+    server = MockServer()
+    server.load_scenarios([modelarts_workspaces(N)])
+    return server
+
+
+def caller(server: MockServer) -> Any:
+    backend = server.modelarts
+    return backend.authenticate(token=backend.issue_token("modelarts-dev", PROJECT), authorization=None, signed=None)
+
+
+def test_modelarts_scenario_load_compares_each_name_a_bounded_number_of_times():
+    CountingName.comparisons = 0
+    document = modelarts_workspaces(N)
+    for item in document["modelarts"]["workspaces"]:
+        item["name"] = CountingName(item["name"])
+    server = MockServer()
+    server.load_scenarios([document])
+    assert len(server.modelarts.data.workspaces[PROJECT]) == N + 1  # and the default one
+    # a scan of the project per workspace would compare about N * N / 2 = 2 000 000 times
+    assert CountingName.comparisons <= 4 * N
+    assert_modelarts_index_right(server.modelarts)
+
+
+def test_modelarts_scenario_duplicate_name_at_the_end_is_still_found(modelarts_server):
+    before = modelarts_server.export_state()["modelarts"]
+    document = modelarts_workspaces(N, prefix="more")
+    document["modelarts"]["workspaces"][-1]["name"] = "ws-00000"  # taken by the baseline's first
+    with pytest.raises(ScenarioError, match=rf"modelarts\.workspaces\[{N - 1}\]\.name: duplicate workspace name"):
+        modelarts_server.load(document)
+    assert modelarts_server.export_state()["modelarts"] == before
+    assert_modelarts_index_right(modelarts_server.modelarts)
+
+
+def test_modelarts_calls_on_one_workspace_do_not_scan_the_project(modelarts_server):
+    backend = modelarts_server.modelarts
+    data = backend.data
+    data.workspaces[PROJECT] = NoScanDict(data.workspaces[PROJECT])
+    who = caller(modelarts_server)
+    created = backend.create_workspace(who, PROJECT, WorkspaceInput(name="brand-new"))
+    with pytest.raises(modelarts_errors.DuplicateWorkspaceName):
+        backend.create_workspace(who, PROJECT, WorkspaceInput(name=f"ws-{N - 1:05d}"))
+    backend.update_workspace(who, PROJECT, created["id"], WorkspaceInput(name="renamed-new"))
+    with pytest.raises(modelarts_errors.DuplicateWorkspaceName):
+        backend.update_workspace(who, PROJECT, created["id"], WorkspaceInput(name="ws-01000"))
+    backend.show_workspace(who, PROJECT, created["id"])
+    backend.delete_workspace(who, PROJECT, created["id"])
+    added = backend.add_workspace(PROJECT, name="helper-added")
+    with pytest.raises(FieldError, match="duplicate workspace name"):
+        backend.add_workspace(PROJECT, name="helper-added")
+    assert backend.data is data  # the helper changed the live data, it did not swap in a copy
+    names = data.workspace_names[PROJECT]
+    assert names["helper-added"] == added["id"] and "brand-new" not in names and "renamed-new" not in names
+    assert len(names) == len(data.workspaces[PROJECT]) == N + 2
+
+
+def test_modelarts_name_index_follows_every_change(modelarts_server):
+    server, backend = modelarts_server, modelarts_server.modelarts
+    who = caller(server)
+    first = backend.create_workspace(who, PROJECT, WorkspaceInput(name="index-a"))
+    backend.update_workspace(who, PROJECT, first["id"], WorkspaceInput(name="index-b"))
+    backend.create_workspace(who, PROJECT, WorkspaceInput(name="index-a"))  # the old name is free again
+    victim = backend.data.workspace_names[PROJECT]["ws-00007"]
+    backend.delete_workspace(who, PROJECT, victim)
+    backend.create_workspace(who, PROJECT, WorkspaceInput(name="ws-00007"))  # deleted at once: free
+    assert_modelarts_index_right(backend)
+
+    backend.data.settings.delete_delay_seconds = 30
+    slow = backend.data.workspace_names[PROJECT]["ws-00008"]
+    backend.delete_workspace(who, PROJECT, slow)
+    with pytest.raises(modelarts_errors.DuplicateWorkspaceName):  # DELETING: the name is still taken
+        backend.create_workspace(who, PROJECT, WorkspaceInput(name="ws-00008"))
+    server.clock.advance(31)
+    backend.create_workspace(who, PROJECT, WorkspaceInput(name="ws-00008"))  # purged: free again
+    assert_modelarts_index_right(backend)
+
+    server.load(modelarts_workspaces(10, prefix="merged"))  # a scenario on top
+    backend.add_project(name="eu-nl", account="mock-account")
+    assert_modelarts_index_right(backend)
+    exported = server.export_state()
+
+    server.reset()
+    assert_modelarts_index_right(backend)
+    assert "index-a" not in backend.data.workspace_names[PROJECT]
+    assert len(backend.data.workspace_names[PROJECT]) == N + 1
+
+    server.import_state(exported)
+    assert_modelarts_index_right(backend)
+    assert {"index-a", "index-b", "merged-00009"} <= set(backend.data.workspace_names[PROJECT])
+
+
+def test_modelarts_rejected_helper_item_changes_nothing(modelarts_server):
+    backend = modelarts_server.modelarts
+    before = copy.deepcopy(backend.data)
+    bad_items = [
+        {"name": "late-error", "quotas": [{"resource": "no.such_resource", "quota": 1}]},
+        {"name": "late-error", "grants": [{"user_name": "ghost"}]},
+        {"name": "late-error", "status": "DELETING", "delete_complete_time": "soon"},
+        {"name": "ws-01999"},
+    ]
+    for fields in bad_items:
+        with pytest.raises(FieldError):
+            backend.add_workspace(PROJECT, **fields)
+    with pytest.raises(FieldError):
+        backend.add_user(name="late-user", account="mock-account", access_keys=[{"access_key": "A"}])
+    with pytest.raises(FieldError):
+        backend.add_project(name="eu-de", account="mock-account")
+    assert backend.data == before  # the id sequence included: no id was used up
+    assert backend.add_workspace(PROJECT, name="late-ok")["id"] == ModelArtsBackend._free_workspace_id(before)[0]
