@@ -9,11 +9,10 @@ own cost. Per store size:
 * Wallaroo ``workspaces/create``;
 * ModelArts ``GET /v1/{project}/workspaces?limit=10`` (a page: must not grow with the
   store), ``GET .../workspaces/{id}`` and ``POST .../workspaces``;
-* ``reset()`` when that store is the baseline (it deep-copies the baseline).
+* ``reset()`` when that store is the baseline (it copies the baseline).
 
-Wallaroo workspaces are added with the backend's Python API (``create_workspace``).
-ModelArts workspaces are added straight into the project's table, because adding them
-one by one through the backend re-checks every name (quadratic in the store).
+Workspaces are added one by one with each backend's Python API (Wallaroo's
+``create_workspace``, ModelArts' ``add_workspace``), as a test would.
 
 Memory per workspace: ``tracemalloc`` around creating N workspaces through each
 backend's ``create_workspace``.
@@ -53,16 +52,9 @@ def _fill_wallaroo(server: Any, count: int) -> None:
 
 
 def _fill_modelarts(server: Any, project_id: str, count: int) -> None:
-    """``count`` workspaces as the backend stores them, inserted in one pass."""
-    from mockserver.modelarts import models
-
-    with server.state.lock:
-        table = server.modelarts.data.workspaces[project_id]
-        for index in range(count):
-            workspace = models.Workspace(project_id=project_id, id=f"{index + 1:032x}", name=f"scale-{index:06d}",
-                                         owner="modelarts-dev")
-            workspace.quotas = {entry.resource: models.QuotaState(entry.resource) for entry in models.CATALOGUE}
-            table[workspace.id] = workspace
+    backend = server.modelarts
+    for index in range(count):
+        backend.add_workspace(project_id, id=f"{index + 1:032x}", name=f"scale-{index:06d}", owner="modelarts-dev")
 
 
 def _fmt(seconds: float) -> str:
