@@ -271,6 +271,9 @@ CASES = [
     Case("post", "/v1/api/user", 401, "no token", lambda e: e.call("POST", "/v1/api/user", json={})),
     # -- Wallaroo: platform, Keycloak, documentation
     Case("get", "/v1/api/config", 200, "", lambda e: e.call("GET", "/v1/api/config")),
+    Case("post", "/v1/graphql", 200, "data", lambda e: e.call(
+        "POST", "/v1/graphql", json={"query": "{ workspace_by_pk(id: 1) { id name } }"}, headers=e.wallaroo())),
+    Case("post", "/v1/graphql", 200, "errors", lambda e: e.call("POST", "/v1/graphql", json={"query": "{ nope }"})),
     Case("post", "/auth/realms/master/protocol/openid-connect/token", 200, "password", lambda e: _login(
         e, grant_type="password", username="developer@example.com", password="developer")),
     Case("post", "/auth/realms/master/protocol/openid-connect/token", 200, "refresh", _refresh),

@@ -38,8 +38,8 @@ TAGS = [
      "parses."},
     {"name": TAG_USERS, "description": "The MLOps API's user endpoints. Admin-only ones answer 401 to other users."},
     {"name": TAG_LOGIN, "description": "What a Wallaroo client needs besides the MLOps API: the platform "
-     "configuration, Keycloak's token endpoint (realm `master`) and the Keycloak admin user API the "
-     "high-level SDK uses."},
+     "configuration, Keycloak's token endpoint (realm `master`), and the Keycloak admin user API and the "
+     "GraphQL endpoint the high-level SDK uses."},
 ]
 
 BEARER = [{"wallarooBearer": []}]
@@ -107,6 +107,15 @@ SCHEMAS: dict[str, Any] = {
         "error": string("`invalid_grant`, `invalid_request`, `invalid_client` or `unsupported_grant_type`."),
         "error_description": string(),
     }, "Keycloak's OAuth error shape, for the token endpoint."),
+    "GraphQLResponse": obj({
+        "data": ANY,
+        "errors": array(obj({
+            "extensions": obj({"path": string("JSON path of what failed, e.g. `$.selectionSet.workspace_by_pk`."),
+                               "code": string("Hasura's code: `validation-failed`, `constraint-violation`, "
+                                              "`invalid-jwt`...")}),
+            "message": string(),
+        }), "One error; no `data` then."),
+    }, "Hasura's answer: `{\"data\"}` or `{\"errors\"}`.", optional=("data", "errors")),
     "KeycloakAdminError": obj({
         "error": string(),
         "errorMessage": string("Instead of `error` on a 409."),
@@ -222,6 +231,22 @@ PATHS: dict[str, Any] = {
              example={"id": "3c9a2e57-6a1f-4d0b-8f2e-5b7d1c4e9a01", "firstName": "Dev", "lastName": "Eloper",
                       "email": "developer@example.com", "enabled": True, "isAdmin": True}),
         EMPTY_OBJECT, (400, 401)),
+    },
+    "/v1/graphql": {"post": operation(
+        "graphql", "GraphQL (Hasura): workspaces, members, default workspaces", TAG_LOGIN,
+        {"200": answer("Always 200, errors included (as Hasura answers): `data`, or `errors` with Hasura's "
+                       "codes (token problems too). A JSON array of requests gets an array of answers.",
+                       ref("GraphQLResponse"))},
+        description="The tables `workspace`, `workspace_users` and `user_default_workspace` of the same store, "
+                    "as the high-level SDK reads and changes them; introspection works. See docs/wallaroo.md.",
+        request_body=body(obj({
+            "query": string("A GraphQL document."),
+            "variables": nullable(mapping(ANY)),
+            "operationName": nullable(string()),
+        }, optional=("variables", "operationName")), example={
+            "query": "query WorkspaceById($id: bigint!) { workspace_by_pk(id: $id) { id name users { user_id } } }",
+            "variables": {"id": 1}}),
+        security=BEARER),
     },
     "/v1/api/config": {"get": operation(
         "config", "Platform configuration", TAG_LOGIN,

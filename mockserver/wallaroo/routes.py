@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..app import app_json
-from ..context import current
+from ..context import current, json_body
 from . import exceptions as errors
 from . import parsing
 from .models import User, WallarooBackend
@@ -152,6 +152,15 @@ def users_edit() -> Response:
     backend().edit_user(user, user_id=edit.user_id, first_name=edit.first_name, last_name=edit.last_name,
                         email=edit.email, enabled=edit.enabled, is_admin=edit.is_admin)
     return ok({})
+
+
+# -- GraphQL (Hasura): what the high-level SDK reads and changes workspaces through ---
+@blueprint.post("/v1/graphql")
+def graphql() -> Response:
+    """Answered 200 whatever happens, errors included, as Hasura does (see graphql.py)."""
+    from .graphql import answer  # graphql-core is loaded on the first GraphQL request
+
+    return ok(answer(backend(), request.headers.get("Authorization"), json_body))
 
 
 # -- Keycloak admin REST API (the high-level SDK's user lookups and enable/disable) ---
