@@ -308,9 +308,10 @@ def test_insert_workspace_users_one_refusals(mockserver, carol, variables, code,
     mockserver.wallaroo.add_user(username="erin@example.com", email="erin@example.com")
     ids = {"carol": carol.id, "developer": DEVELOPER_ID}
     user_id = ids.get(variables["user_id"], variables["user_id"])
-    # erin is a COLLABORATOR of carol's workspace: members, but no right to change them
-    mockserver.wallaroo.data.workspaces[2].members[mockserver.wallaroo.find_user("erin@example.com").id] = \
-        "COLLABORATOR"
+    # erin is a COLLABORATOR of carol's workspace: a member, but with no right to change members
+    added = requests.post(f"{mockserver.url}/v1/api/workspaces/add_user",
+                          json={"workspace_id": 2, "email": "erin@example.com"}, headers=bearer(mockserver, "carol"))
+    assert added.status_code == 200
     query = sdk_operation("InsertWorkspaceUser")
     if variables.get("plain"):
         query = ("mutation($user_id: String!, $user_type: String!, $workspace_id: bigint) { insert_workspace_users_one("
