@@ -310,7 +310,8 @@ def test_insert_workspace_users_one_refusals(mockserver, carol, variables, code,
     user_id = ids.get(variables["user_id"], variables["user_id"])
     # erin is a COLLABORATOR of carol's workspace: a member, but with no right to change members
     added = requests.post(f"{mockserver.url}/v1/api/workspaces/add_user",
-                          json={"workspace_id": 2, "email": "erin@example.com"}, headers=bearer(mockserver, "carol"))
+                          json={"workspace_id": 2, "email": "erin@example.com"},
+                          headers=bearer(mockserver, "carol@example.com"))
     assert added.status_code == 200
     query = sdk_operation("InsertWorkspaceUser")
     if variables.get("plain"):
