@@ -210,6 +210,7 @@ def test_keycloak_user_get_and_put(mockserver):
     representation.update(firstName="Devon", enabled=True, email="dev2@example.com")
     response = requests.put(f"{mockserver.url}{USERS}/{DEVELOPER_ID}", json=representation, headers=bearer(token))
     assert (response.status_code, response.content) == (204, b"")
+    assert "Content-Type" not in response.headers
     user = mockserver.wallaroo.find_user(DEVELOPER_ID)
     assert (user.first_name, user.email, user.username) == ("Devon", "dev2@example.com", "developer@example.com")
 

@@ -193,4 +193,7 @@ def keycloak_user_update(user_id: str) -> Response:
     backend().update_user(user, user_id, enabled=update.enabled, first_name=update.first_name,
                           last_name=update.last_name, email=update.email, email_verified=update.email_verified,
                           required_actions=update.required_actions)
-    return Response(status=204)
+    # Keycloak's 204 carries no body and no Content-Type (Flask would default to text/html).
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
