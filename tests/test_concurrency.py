@@ -314,6 +314,43 @@ def test_invites_of_the_same_emails_have_one_winner_each(wallaroo):
     assert ids == list(range(1, state["next_workspace_id"]))  # default workspaces took ids without gaps
 
 
+def test_rest_and_graphql_creates_of_the_same_names_have_one_winner(wallaroo):
+    """The REST API and GraphQL share one store: racing for the same names through both,
+    exactly one create per name wins, and ids stay without gaps."""
+    server, post = wallaroo
+    names = [f"both-{n:02d}" for n in range(30)]
+    first_id = server.export_state()["wallaroo"]["next_workspace_id"]
+    token = {"Authorization": f"Bearer {server.wallaroo.issue_token(DEVELOPER)}"}
+    insert = "mutation($n: String!) { insert_workspace_one(object: {name: $n}) { id } }"
+
+    def work(index: int, http: requests.Session) -> list[tuple[str, int | None]]:
+        order = names[:]
+        random.Random(300 + index).shuffle(order)
+        outcomes = []
+        for name in order:
+            if index % 2:
+                answer = http.post(f"{server.url}/v1/graphql", json={"query": insert, "variables": {"n": name}},
+                                   headers=token, timeout=TIMEOUT).json()
+                if "errors" in answer:
+                    assert "workspace_name_key" in answer["errors"][0]["message"], answer
+                    outcomes.append((name, None))
+                else:
+                    outcomes.append((name, answer["data"]["insert_workspace_one"]["id"]))
+            else:
+                status, body = post(http, "workspaces/create", {"workspace_name": name})
+                assert status in (200, 400), body
+                outcomes.append((name, body["workspace_id"] if status == 200 else None))
+        return outcomes
+
+    winners: dict[str, int] = {}
+    for name, workspace_id in (o for per_thread in run_threads(THREADS, work) for o in per_thread):
+        if workspace_id is not None:
+            assert name not in winners, f"two creates of {name} succeeded"
+            winners[name] = workspace_id
+    assert set(winners) == set(names)
+    assert sorted(winners.values()) == list(range(first_id, first_id + len(names)))
+
+
 def wallaroo_snapshot_problems(state: dict[str, Any]) -> list[str]:
     """What would show a snapshot taken half-way through an operation."""
     problems = []

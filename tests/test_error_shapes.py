@@ -51,7 +51,7 @@ def family(path: str) -> str:
 #: the statuses each family may answer with (2xx included); 500 only where documented
 ALLOWED_STATUSES = {
     "wallaroo": {200, 400, 401, 404, 405, 413, 500},  # 500: the recorded messages only
-    "graphql": {200, 404, 405, 413},  # Hasura answers every GraphQL error with 200
+    "graphql": {200, 404, 405, 413},  # Hasura answers its own errors with 200 and an "errors" list
     "keycloak": {200, 400, 401, 404, 405, 413},
     "keycloak-admin": {200, 204, 400, 401, 403, 404, 405, 409, 413},
     "modelarts": {200, 400, 401, 403, 404, 413},  # the gateway answers a wrong method with 404
@@ -85,6 +85,11 @@ def shape_problems(method: str, path: str, status: int, headers: Mapping[str, st
         body = json.loads(raw)
     except ValueError:
         return problems + [f"not JSON: {text[:200]!r}"]
+    if kind == "graphql" and status == 200:  # {"data"} or {"errors"}, or a list of those (a batch)
+        for answer in body if isinstance(body, list) else [body]:
+            if not (isinstance(answer, dict) and list(answer) == ["data"]):
+                problems.extend(graphql_error_problems(answer))
+        return problems
     if status < 400:
         return problems
     if not isinstance(body, dict):
@@ -97,14 +102,8 @@ def shape_problems(method: str, path: str, status: int, headers: Mapping[str, st
         if status == 500 and message not in RECORDED_WALLAROO_500:
             problems.append(f"an unrecorded 500: {message!r}")
     elif kind == "graphql":
-        entries = body.get("errors")
-        if set(body) != {"errors"} or not isinstance(entries, list) or len(entries) != 1 \
-                or not isinstance(entries[0], dict) or list(entries[0]) != ["extensions", "message"] \
-                or not isinstance(entries[0]["extensions"], dict) \
-                or list(entries[0]["extensions"]) != ["path", "code"]:
-            problems.append(f"not Hasura's {{errors: [{{extensions: {{path, code}}, message}}]}}: {body}")
-        else:
-            message = entries[0]["message"]
+        problems.extend(graphql_error_problems(body))
+        message = body["errors"][0]["message"] if not problems else "-"
     elif kind == "keycloak" or (kind == "keycloak-admin" and "error_description" in body):
         if set(body) != {"error", "error_description"} or not isinstance(body["error"], str):
             problems.append(f"not Keycloak's {{error, error_description}}: {body}")
@@ -136,6 +135,35 @@ def shape_problems(method: str, path: str, status: int, headers: Mapping[str, st
     if not isinstance(message, str) or not message.strip():
         problems.append(f"no clear message: {body}")
     return problems
+
+
+def graphql_error_problems(answer: Any) -> list[str]:
+    """Hasura's error answer: ``{"errors": [{"extensions": {"path", "code"}, "message"}]}``,
+    exactly one error, members in that order."""
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    if not (isinstance(answer, dict) and list(answer) == ["errors"] and isinstance(errors, list) and len(errors) == 1):
+        return [f"neither {{data}} nor one of Hasura's {{errors: [...]}}: {answer!r:.300}"]
+    entry = errors[0]
+    if not (isinstance(entry, dict) and list(entry) == ["extensions", "message"]
+            and isinstance(entry["extensions"], dict) and list(entry["extensions"]) == ["path", "code"]
+            and all(isinstance(v, str) and v for v in (*entry["extensions"].values(), entry["message"]))):
+        return [f"not Hasura's {{extensions: {{path, code}}, message}}: {entry!r:.300}"]
+    return []
+
+
+def is_rejection(path: str, status: int, raw: bytes) -> bool:
+    """Whether an answer refused the request, which must then have changed nothing: any
+    status outside 2xx, and on GraphQL an ``errors`` answer (Hasura sends those with 200)."""
+    if not 200 <= status < 300:
+        return True
+    if family(path) != "graphql":
+        return False
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return False
+    answers = body if isinstance(body, list) else [body]
+    return bool(answers) and all(isinstance(a, dict) and "errors" in a for a in answers)
 
 
 def check(response: requests.Response, status: int | None = None) -> Any:
@@ -170,6 +198,12 @@ def test_the_contract_can_say_no():
                           b'{"error": {"code": 401, "message": "m", "title": "t"}}')
     assert shape_problems("POST", TOKEN_PATH, 400, json_headers, b'{"error": "invalid_request"}')
     assert shape_problems("GET", "/__mock/x", 404, json_headers, b'{"error": "", "status": 404}')
+    hasura = b'{"errors": [{"extensions": {"path": "$", "code": "invalid-json"}, "message": "bad"}]}'
+    assert shape_problems("POST", "/v1/graphql", 200, json_headers, hasura) == []
+    assert shape_problems("POST", "/v1/graphql", 200, json_headers, b'[{"data": {}}, ' + hasura + b"]") == []
+    assert shape_problems("POST", "/v1/graphql", 200, json_headers, b'{"errors": [{"message": "bad"}]}')
+    assert shape_problems("POST", "/v1/graphql", 200, json_headers, b'{"data": null, "errors": []}')
+    assert shape_problems("POST", "/v1/graphql", 401, json_headers, hasura)  # Hasura's token errors are 200s
 
 
 # == the router's failures, in every family ================================================
@@ -181,6 +215,8 @@ ROUTER_CASES = [
     ("PROPFIND", "/v1/api/workspaces/create", 405, "PROPFIND"),
     ("OPTIONS", "/v1/api/workspaces/create", 405, "OPTIONS"),
     ("TRACE", "/v1/api/config", 405, "TRACE"),
+    ("GET", "/v1/graphql", 405, "not allowed"),
+    ("POST", "/v1/graphql/nothing", 404, "No route"),
     ("GET", "/auth/realms/master/nothing", 404, "No route"),
     ("GET", TOKEN_PATH, 405, "not allowed"),
     ("DELETE", "/auth/admin/realms/master/users", 405, "not allowed"),
@@ -207,7 +243,7 @@ def test_router_failures_use_the_owning_apis_shape(mockserver, method, path, sta
     assert_unchanged(mockserver, before)
 
 
-@pytest.mark.parametrize("path", ["/v1/api/workspaces/list", TOKEN_PATH, "/auth/admin/realms/master/users",
+@pytest.mark.parametrize("path", ["/v1/api/workspaces/list", "/v1/graphql", TOKEN_PATH, "/auth/admin/realms/master/users",
                                   f"/v1/{PROJECT}/workspaces", "/v3/auth/tokens", "/__mock/reset", "/elsewhere"])
 def test_oversized_bodies_are_413_in_the_owning_apis_shape(mockserver, path):
     before = mockserver.export_state()
@@ -241,6 +277,29 @@ def test_wallaroo_errors(mockserver):
         body = check(requests.post(f"{url}/{action}", json={"email": "nobody@example.com"}, headers=token,
                                    timeout=10), 500)
         assert body["msg"] == "error querying keycloak server"
+
+
+def test_graphql_errors_are_200_with_one_hasura_error(mockserver):
+    """Hasura answers its own errors, token errors included, with 200 and an ``errors`` list."""
+    url = mockserver.url + "/v1/graphql"
+    token = {"Authorization": f"Bearer {mockserver.wallaroo.issue_token('developer@example.com')}"}
+    cases = [({}, {"query": "{ workspace { id } }"}, "invalid-headers"),
+             (token, b"{oops", "invalid-json"),
+             (token, {"no": "query"}, "parse-failed"),
+             (token, {"query": "{ nothing }"}, "validation-failed"),
+             (token, {"query": 'mutation { insert_workspace_one(object: {name: "developer@example.com - Default '
+                               'Workspace"}) { id } }'}, "constraint-violation")]
+    for headers, body, code in cases:
+        before = mockserver.export_state()
+        kwargs = {"data": body} if isinstance(body, bytes) else {"json": body}
+        response = requests.post(url, headers=headers, timeout=10, **kwargs)
+        answer = check(response, 200)
+        assert answer["errors"][0]["extensions"]["code"] == code, answer
+        assert is_rejection("/v1/graphql", 200, response.content)
+        assert_unchanged(mockserver, before)
+    ok = requests.post(url, headers=token, json={"query": "{ workspace { id } }"}, timeout=10)
+    assert check(ok, 200) == {"data": {"workspace": [{"id": 1}]}}
+    assert not is_rejection("/v1/graphql", 200, ok.content)
 
 
 def test_keycloak_errors(mockserver):

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockserver import MockServer
-from test_error_shapes import PROJECT, shape_problems
+from test_error_shapes import PROJECT, is_rejection, shape_problems
 
 TIMEOUT = 10
 DEV_WALLAROO_ID = "3c9a2e57-6a1f-4d0b-8f2e-5b7d1c4e9a01"
@@ -162,8 +162,9 @@ def send_and_check(server: MockServer, http: requests.Session, method: str, path
     problems = shape_problems(method, sent_path, response.status_code, response.headers, response.content)
     assert not problems, (method, path, body[:200] if body else body, problems)
     after = server.export_state()
-    if not 200 <= response.status_code < 300:
-        assert without_clock(after) == before, f"{method} {path} -> {response.status_code} changed the store"
+    if is_rejection(sent_path, response.status_code, response.content):
+        assert without_clock(after) == before, f"{method} {path} -> {response.status_code} " \
+                                               f"{response.text[:200]} changed the store"
     # whatever was accepted can be saved: the store holds no text that UTF-8 cannot carry
     json.dumps(after, ensure_ascii=False).encode("utf-8")
     return response
@@ -234,3 +235,77 @@ def test_any_request_to_any_route(server, http, data):
     method=st.sampled_from(ODD_METHODS))
 def test_any_path_gets_an_answer_of_its_owner(server, http, path, prefix, method):
     send_and_check(server, http, method, prefix + path, endpoint=None, credentials="wallaroo-admin")
+
+
+# == GraphQL: well-formed and ill-formed operations ============================================
+ADMIN_WALLAROO_ID = "1bc88c6d-b476-4e4d-aa1a-a5a3554591d3"
+user_ids = st.sampled_from([DEV_WALLAROO_ID, ADMIN_WALLAROO_ID, "00000000-0000-4000-8000-000000000000"]) | any_text
+workspace_names = st.sampled_from(["developer@example.com - Default Workspace", "gql-a", "gql-b", "", " "]) | any_text
+member_inserts = st.fixed_dictionaries({}, optional={
+    "user_id": user_ids | st.none(), "user_type": st.sampled_from(["OWNER", "collaborator", "BOSS", None]),
+    "workspace_id": st.sampled_from([1, 2, 0, -1, "1", 2**63]) | st.none()})
+workspace_inserts = st.fixed_dictionaries({}, optional={
+    "name": workspace_names | st.none(), "created_by": any_text | st.none(), "archived": json_scalars,
+    "owner_id": any_text,
+    "users": st.fixed_dictionaries({"data": st.lists(member_inserts, max_size=3)}, optional={
+        "on_conflict": st.fixed_dictionaries({"constraint": st.sampled_from(
+            ["workspace_users_workspace_id_user_id_key", "nope"]), "update_columns": st.sampled_from([[], ["user_type"]])})}),
+    "user_default_workspaces": st.fixed_dictionaries({"data": st.lists(
+        st.fixed_dictionaries({"user_id": user_ids | st.none()}), max_size=2)})})
+conflicts = st.none() | st.fixed_dictionaries({
+    "constraint": st.sampled_from(["workspace_name_key", "workspace_pkey"]),
+    "update_columns": st.sampled_from([[], ["archived"], ["created_by", "archived"]])})
+where_members = st.one_of(
+    st.fixed_dictionaries({}, optional={"workspace_id": st.fixed_dictionaries({"_eq": json_scalars}),
+                                        "user_id": st.fixed_dictionaries({"_eq": json_scalars})}),
+    json_values)
+GRAPHQL_OPERATIONS = [
+    ("query($id: bigint!) { workspace_by_pk(id: $id) { id name users { user_id user_type } } }",
+     st.fixed_dictionaries({"id": json_scalars})),
+    ("query($w: workspace_bool_exp, $l: Int, $o: Int) { workspace(where: $w, limit: $l, offset: $o) { id name } }",
+     st.fixed_dictionaries({}, optional={"w": json_values, "l": json_scalars, "o": json_scalars})),
+    ("mutation($o: workspace_insert_input!, $c: workspace_on_conflict) "
+     "{ insert_workspace_one(object: $o, on_conflict: $c) { id name created_by users { user_id user_type } } }",
+     st.fixed_dictionaries({"o": workspace_inserts}, optional={"c": conflicts})),
+    ("mutation($o: workspace_users_insert_input!) { insert_workspace_users_one(object: $o) { id user_type } }",
+     st.fixed_dictionaries({"o": member_inserts})),
+    ("mutation($w: workspace_users_bool_exp!) { delete_workspace_users(where: $w) { affected_rows } }",
+     st.fixed_dictionaries({"w": where_members})),
+    # two root fields: one transaction, so a failing second insert must undo the first
+    ("mutation($a: workspace_insert_input!, $b: workspace_insert_input!) "
+     "{ a: insert_workspace_one(object: $a) { id } b: insert_workspace_one(object: $b) { id } }",
+     st.fixed_dictionaries({"a": st.fixed_dictionaries({"name": st.sampled_from(["gql-a", "gql-b"])}),
+                            "b": workspace_inserts})),
+]
+graphql_requests = st.one_of(
+    st.sampled_from(GRAPHQL_OPERATIONS).flatmap(lambda op: op[1].map(lambda v, q=op[0]: {"query": q, "variables": v})),
+    st.fixed_dictionaries({"query": st.one_of(any_text, st.sampled_from([
+        "{", "{ workspace { id ", "{" * 60 + "}" * 60, "subscription { workspace { id } }", "query { __schema { types { name } } }",
+        "query A { workspace { id } } query B { workspace { name } }", "mutation { delete_workspace_users(where: {}) "
+        "{ affected_rows } }", "{ workspace(limit: -1) { id } }"]))},
+        optional={"variables": json_values, "operationName": any_text | st.sampled_from(["A", "B"])}),
+    json_values)
+graphql_bodies = st.one_of(graphql_requests, st.lists(graphql_requests, min_size=1, max_size=3)).map(
+    lambda body: json.dumps(body).encode())
+
+
+@fuzz(250)
+@given(body=graphql_bodies, credentials=st.sampled_from(["wallaroo-admin", "wallaroo-admin", "wallaroo-plain", "none",
+                                                          "garbage"]))
+def test_any_graphql_operation(server, http, body, credentials):
+    """Queries and mutations with random arguments: one Hasura answer each (data, or one error
+    that changed nothing), in a batch too; a failed mutation undoes its other root fields."""
+    send_and_check(server, http, "POST", "/v1/graphql", endpoint="wallaroo.graphql", body=body,
+                   content_type="application/json", credentials=credentials)
+
+
+def test_a_graphql_mutation_that_fails_halfway_changes_nothing(server, http):
+    """The first root field succeeds, the second breaks a constraint: the answer is the error
+    and the first insert is gone too (Hasura runs a mutation as one transaction)."""
+    query = ("mutation { a: insert_workspace_one(object: {name: \"halfway\"}) { id } "
+             "b: insert_workspace_one(object: {name: \"developer@example.com - Default Workspace\"}) { id } }")
+    response = send_and_check(server, http, "POST", "/v1/graphql", endpoint="wallaroo.graphql",
+                              body=json.dumps({"query": query}).encode(), content_type="application/json",
+                              credentials="wallaroo-admin")
+    assert response.json()["errors"][0]["extensions"]["code"] == "constraint-violation"
+    assert "halfway" not in {w["name"] for w in server.export_state()["wallaroo"]["workspaces"]}
