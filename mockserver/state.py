@@ -21,8 +21,10 @@ be loaded as a scenario, and a scenario is a (partial) state.
 from __future__ import annotations
 
 import copy
+import gc
 import threading
-from typing import Any, Iterable, Protocol
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Protocol
 
 from .clock import Clock
 from .validation import FieldError
@@ -71,6 +73,24 @@ def clone_data(backend: Backend, data: Any) -> Any:
     """An independent copy of a backend's data: its own ``clone`` if it has one, else a deep copy."""
     clone = getattr(backend, "clone", None)
     return clone(data) if clone is not None else copy.deepcopy(data)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while copying the store.
+
+    A copy allocates a few objects per stored item and frees none, which makes the
+    collector run full collections over the whole heap in the middle of it: with 100 000
+    workspaces per API they took 5x the copy's own time. The copies form no reference
+    cycles, so nothing is left for the collector; it resumes (if it was running) at once.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class State:
@@ -185,7 +205,8 @@ class State:
 
     def _cloned(self, datas: dict[str, Any]) -> dict[str, Any]:
         """Independent copies of each backend's data (``datas``: backend name -> data)."""
-        return {name: clone_data(self.backends[name], data) for name, data in datas.items()}
+        with _collector_paused():
+            return {name: clone_data(self.backends[name], data) for name, data in datas.items()}
 
     def _swap(self, built: dict[str, Any]) -> None:
         for name, data in built.items():
