@@ -170,3 +170,97 @@ def test_modelarts_rejected_helper_item_changes_nothing(modelarts_server):
         backend.add_project(name="eu-de", account="mock-account")
     assert backend.data == before  # the id sequence included: no id was used up
     assert backend.add_workspace(PROJECT, name="late-ok")["id"] == ModelArtsBackend._free_workspace_id(before)[0]
+
+
+# -- Wallaroo: the user -> workspaces index ----------------------------------------------------
+def assert_wallaroo_index_right(server: MockServer) -> None:
+    data = server.wallaroo.data
+    derived: dict[str, set[int]] = {}
+    for workspace in data.workspaces.values():
+        for user_id in workspace.members:
+            derived.setdefault(user_id, set()).add(workspace.id)
+    assert data.user_workspaces == derived
+
+
+def graphql(server: MockServer, user: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+    token = server.wallaroo.issue_token(user)
+    answer = server.test_client().post("/v1/graphql", json={"query": query, "variables": variables or {}},
+                                       headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    return answer.get_json()
+
+
+@pytest.fixture
+def wallaroo_server() -> MockServer:
+    """N workspaces owned by the developer; a member belongs to every 100th."""
+    server = MockServer()
+    server.wallaroo.add_user(username="member@example.com", email="member@example.com", default_workspace=False)
+    workspaces = [{"name": f"ws-{i:05d}", "members": [{"user": "developer@example.com", "user_type": "OWNER"}]
+                   + ([{"user": "member@example.com"}] if i % 100 == 0 else [])} for i in range(N)]
+    server.load_scenarios([{"name": "many", "wallaroo": {"workspaces": workspaces}}])
+    return server
+
+
+def test_wallaroo_list_for_a_user_does_not_scan_the_store(wallaroo_server):
+    backend = wallaroo_server.wallaroo
+    admin, member = backend.find_user("developer@example.com"), backend.find_user("member@example.com")
+    expected = sorted(w.id for w in backend.data.workspaces.values() if member.id in w.members)
+    assert len(expected) == N // 100
+    backend.data.workspaces = NoScanDict(backend.data.workspaces)
+    assert [w["id"] for w in backend.list_workspaces(admin, [member.id])] == expected
+    assert [w["id"] for w in backend.list_workspaces(member, None)] == expected  # a member's own list
+    assert [w["id"] for w in backend.list_workspaces(member, [admin.id, "no-such-user"])] == expected
+    assert backend.list_workspaces(admin, ["no-such-user"]) == []
+
+
+def test_wallaroo_index_follows_every_membership_change(wallaroo_server):
+    server, backend = wallaroo_server, wallaroo_server.wallaroo
+    dev, member = backend.find_user("developer@example.com"), backend.find_user("member@example.com")
+    first = backend.data.workspace_names["ws-00000"]
+    # REST: create, add, upsert, remove
+    created = backend.create_workspace(member, "member-made")
+    backend.add_workspace_user(member, workspace_id=created, email="developer@example.com", user_id=None,
+                               user_type=None)
+    backend.add_workspace_user(dev, workspace_id=first, email=None, user_id=member.id, user_type="OWNER")
+    assert backend.remove_workspace_user(dev, workspace_id=first, email=None, user_id=member.id) == 1
+    assert backend.remove_workspace_user(dev, workspace_id=first, email=None, user_id=member.id) == 0
+    assert_wallaroo_index_right(server)
+    assert first not in backend.data.user_workspaces[member.id]
+    # invites (a default workspace), scenario merges and the helpers
+    invited = backend.invite(dev, email="new@example.com", password="pw", roles=None, require_reset=False)
+    backend.add_workspace(name="helper-made", members=[{"user": invited["id"]}])
+    server.load({"name": "more", "wallaroo": {"workspaces": [{"name": "merged", "members": [{"user": member.id}]}]}})
+    assert_wallaroo_index_right(server)
+    assert len(backend.data.user_workspaces[invited["id"]]) == 2
+    # GraphQL: insert a workspace with members, upsert a member, delete members
+    made = graphql(server, "developer@example.com", "mutation($u: String!) { insert_workspace_one(object: "
+                   "{name: \"gql-made\", users: {data: [{user_id: $u, user_type: \"OWNER\"}]}}) { id } }",
+                   {"u": member.id})
+    gql_id = made["data"]["insert_workspace_one"]["id"]
+    assert gql_id in backend.data.user_workspaces[member.id]
+    graphql(server, "developer@example.com", "mutation($u: String!, $w: bigint!) { insert_workspace_users_one("
+            "object: {user_id: $u, user_type: \"COLLABORATOR\", workspace_id: $w}) { id } }",
+            {"u": member.id, "w": first})
+    assert first in backend.data.user_workspaces[member.id]
+    deleted = graphql(server, "developer@example.com", "mutation($u: String!) { delete_workspace_users("
+                      "where: {user_id: {_eq: $u}}) { affected_rows } }", {"u": member.id})
+    # every 100th (the first re-added) and member-made, merged, gql-made
+    assert deleted["data"]["delete_workspace_users"]["affected_rows"] == N // 100 + 3
+    assert member.id not in backend.data.user_workspaces
+    assert_wallaroo_index_right(server)
+    # a mutation that fails half-way is rolled back, the index with it
+    before = copy.deepcopy(backend.data.user_workspaces)
+    failed = graphql(server, "developer@example.com", "mutation($u: String!) { a: delete_workspace_users("
+                     "where: {user_id: {_eq: $u}}) { affected_rows } b: insert_workspace_one(object: "
+                     "{name: \"ws-00001\"}) { id } }", {"u": dev.id})
+    assert "errors" in failed
+    assert backend.data.user_workspaces == before
+    assert_wallaroo_index_right(server)
+    # export / import, reset
+    exported = server.export_state()
+    server.reset()
+    assert_wallaroo_index_right(server)
+    assert len(backend.data.user_workspaces[member.id]) == N // 100
+    server.import_state(exported)
+    assert_wallaroo_index_right(server)
+    assert member.id not in backend.data.user_workspaces

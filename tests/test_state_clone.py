@@ -20,6 +20,7 @@ from mockserver import MockServer
 from mockserver.modelarts import models as modelarts_models
 from mockserver.modelarts.quotas import CATALOGUE
 from mockserver.state import State, clone_data
+from mockserver.wallaroo import models as wallaroo_models
 
 MODELARTS_SCENARIO: dict[str, Any] = {
     "settings": {"delete_delay_seconds": 60, "max_workspaces_per_project": 50, "allow_cjk_names": True},
@@ -39,8 +40,21 @@ MODELARTS_SCENARIO: dict[str, Any] = {
         {"project": "eu-nl", "name": "clone-leaving", "status": "DELETING", "delete_complete_time": 4102444800000},
     ],
 }
-SCENARIOS = {"modelarts": {"name": "clone-coverage", "modelarts": MODELARTS_SCENARIO}}
-DATA_CLASSES = {"modelarts": modelarts_models.ModelArtsData}
+WALLAROO_SCENARIO: dict[str, Any] = {
+    "settings": {"access_token_lifetime": 600, "default_workspace_on_invite": False},
+    "users": [
+        {"username": "clone-admin", "email": "clone-admin@example.com", "admin": True,
+         "required_actions": ["UPDATE_PASSWORD"]},
+        {"username": "clone-member", "email": "clone-member@example.com", "first_name": "Clone"},
+    ],
+    "workspaces": [
+        {"name": "clone-team", "models": [1, 2], "pipelines": [3],
+         "members": [{"user": "clone-admin", "user_type": "OWNER"}, {"user": "clone-member"}]},
+    ],
+}
+SCENARIOS = {"modelarts": {"name": "clone-coverage", "modelarts": MODELARTS_SCENARIO},
+             "wallaroo": {"name": "clone-coverage", "wallaroo": WALLAROO_SCENARIO}}
+DATA_CLASSES = {"modelarts": modelarts_models.ModelArtsData, "wallaroo": wallaroo_models.WallarooData}
 
 
 # -- walking the data ----------------------------------------------------------------
@@ -174,6 +188,12 @@ def loaded(request) -> tuple[MockServer, Any]:
     """A server with the API's coverage scenario loaded, and that API's backend."""
     server = MockServer()
     server.load_scenarios([copy.deepcopy(SCENARIOS[request.param])])
+    if request.param == "wallaroo":  # GraphQL reads give the membership rows their ids
+        token = server.wallaroo.issue_token("admin")
+        answer = server.test_client().post("/v1/graphql", json={"query": "{ workspace_users { id } }"},
+                                           headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200 and "errors" not in answer.get_json()
+        assert server.wallaroo.data.member_row_ids
     return server, server.state[request.param]
 
 
@@ -270,6 +290,32 @@ def test_modelarts_reset_undoes_every_kind_of_change():
     assert set(backend.data.workspace_names[project_id]) == {"default", "clone-shared", "clone-leaving"}
     server.reset()  # the baseline itself was not touched by the first round
     assert backend.export(backend.data) == baseline
+
+
+def test_wallaroo_reset_undoes_every_kind_of_change():
+    server = MockServer()
+    server.load_scenarios([copy.deepcopy(SCENARIOS["wallaroo"])])
+    backend = server.wallaroo
+    baseline = copy.deepcopy(backend.data)
+    admin = backend.find_user("clone-admin")
+    member = backend.find_user("clone-member")
+    team = backend.data.workspace_names["clone-team"]
+    backend.remove_workspace_user(admin, workspace_id=team, email=None, user_id=member.id)
+    created = backend.create_workspace(member, "clone-new")
+    backend.add_workspace_user(member, workspace_id=created, email="clone-admin@example.com", user_id=None,
+                               user_type="collaborator")
+    backend.edit_user(admin, user_id=member.id, first_name="Changed", last_name="Name",
+                      email="changed@example.com", enabled=False, is_admin=True)
+    backend.update_user(admin, admin.id, enabled=None, first_name=None, last_name=None, email=None,
+                        email_verified=True, required_actions=[])
+    backend.invite(admin, email="clone-invited@example.com", password="pw", roles=None, require_reset=True)
+    backend.add_workspace(name="clone-added", members=[{"user": "clone-member"}])
+    backend.workspace_user_rows(admin)
+    backend.data.settings.access_token_lifetime = 1
+    server.reset()
+    assert backend.data == baseline
+    server.reset()  # the baseline itself was not touched by the first round
+    assert backend.data == baseline
 
 
 # -- the store: clone when the backend has one, deep copy otherwise ------------------
