@@ -111,8 +111,9 @@ class FaultInjector:
             raise ValueError("a fault needs at least one effect: latency_ms, status or drop")
         if latency_ms < 0 or latency_ms > 60_000:
             raise ValueError("latency_ms must be between 0 and 60000")
-        if status is not None and not 100 <= status <= 599:
-            raise ValueError("status must be an HTTP status code (100-599)")
+        # 1xx are interim answers, not responses: a client would wait for the real one
+        if status is not None and not 200 <= status <= 599:
+            raise ValueError("status must be a final HTTP status code (200-599)")
         if times is not None and times < 1:
             raise ValueError("times must be at least 1")
         if probability is not None and not 0.0 < probability <= 1.0:

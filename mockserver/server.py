@@ -116,9 +116,15 @@ class MockServer:
 
             # close_all runs on the server's own loop thread, woken by the trigger, so
             # stopping takes milliseconds rather than the loop's poll timeout.
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            try:
+                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            except OSError:
+                pass  # the wake-up pipe is already closed: the loop is ending or gone
             if self._thread is not None:
                 self._thread.join(timeout=5)
+                if self._thread.is_alive():  # never woke up: close from here instead
+                    wasyncore.close_all(server._map, ignore_all=True)
+                    self._thread.join(timeout=5)
             server.task_dispatcher.shutdown(timeout=1)
         self._thread = None
         if self.state_file is not None:

@@ -168,7 +168,7 @@ PATHS: dict[str, Any] = {
                                 "share, or all.",
                     request_body=body(obj({
                         "method": string(), "path": string(), "api": enum(["wallaroo", "modelarts"]),
-                        "latency_ms": number(minimum=0, maximum=60000), "status": integer(minimum=100, maximum=599),
+                        "latency_ms": number(minimum=0, maximum=60000), "status": integer(minimum=200, maximum=599),
                         "body": ANY, "headers": mapping(string()), "drop": boolean(), "times": integer(minimum=1),
                         "probability": number(minimum=0, maximum=1),
                     }, required=()), example={"path": "/v1/api/workspaces/list", "status": 503, "times": 1})),
