@@ -107,14 +107,14 @@ class Coverage:
 
 def assert_independent(original: Any, copied: Any, path: str, coverage: Coverage) -> None:
     """``copied`` equals ``original`` and shares nothing mutable with it."""
-    if dataclasses.is_dataclass(original):
-        coverage.types.add(type(original))
-    if is_immutable(original):
+    if is_immutable(original):  # may be shared; note the kinds of records it holds
         assert copied == original, path
+        coverage.types.update(type(item) for item in reachable(original) if dataclasses.is_dataclass(item))
         return
     assert type(copied) is type(original), f"{path}: {type(copied).__name__}, not {type(original).__name__}"
     assert copied is not original, f"{path}: the clone shares this {type(original).__name__} with the original"
     if dataclasses.is_dataclass(original):
+        coverage.types.add(type(original))
         for f in dataclasses.fields(original):
             value = getattr(original, f.name)
             if isinstance(value, (dict, list, set)) and value:

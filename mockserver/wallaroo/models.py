@@ -126,8 +126,9 @@ class Workspace:
     created_at: str
     created_by: str
     archived: bool = False
-    models: list[int] = field(default_factory=list)
-    pipelines: list[int] = field(default_factory=list)
+    #: model and pipeline ids: tuples, never changed in place, so copies of the data share them
+    models: tuple[int, ...] = ()
+    pipelines: tuple[int, ...] = ()
     #: user id -> OWNER or COLLABORATOR, in the order they joined
     members: dict[str, str] = field(default_factory=dict)
 
@@ -191,9 +192,7 @@ def _clone_user(user: User) -> User:
 
 def _clone_workspace(workspace: Workspace) -> Workspace:
     copied = _shallow(workspace)
-    copied.models = workspace.models.copy()
-    copied.pipelines = workspace.pipelines.copy()
-    copied.members = workspace.members.copy()
+    copied.members = workspace.members.copy()  # models and pipelines are tuples: shared
     return copied
 
 
@@ -299,8 +298,8 @@ class WallarooBackend:
                                  "(e.g. 2024-07-11T16:51:50.885751+00:00)")
             self._add_workspace(data, Workspace(
                 id=workspace_id, name=name, created_at=created_at, created_by=created_by,
-                archived=item.bool("archived", default=False), models=list(item.int_list("models", default=[])),
-                pipelines=list(item.int_list("pipelines", default=[])), members=members))
+                archived=item.bool("archived", default=False), models=tuple(item.int_list("models", default=())),
+                pipelines=tuple(item.int_list("pipelines", default=())), members=members))
         for user in wants_default_workspace:
             self._ensure_default_workspace(data, user, created_at=iso_timestamp(user.created_timestamp / 1000))
         data.next_workspace_id = max(data.next_workspace_id, fields.int("next_workspace_id", default=1, minimum=1))
