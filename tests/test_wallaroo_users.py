@@ -253,6 +253,8 @@ ERROR_CASES = [
      "Bad request: a user with the email 'Developer@Example.com' already exists."),
     ("users/invite", "admin", {"email": "not-an-email", "roles": []}, 400,
      "Bad request: 'not-an-email' is not a valid email address."),
+    ("users/invite", "admin", {"email": "a\u0000b@example.com"}, 400,
+     "Bad request: 'a\u0000b@example.com' is not a valid email address."),
     ("users/invite", "admin", {"roles": []}, 400, bad_body("email: missing required field")),
     ("users/invite", "admin", {"email": "x@example.com", "roles": "admin"}, 400,
      bad_body("roles: expected an array, got string")),

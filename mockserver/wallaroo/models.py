@@ -35,7 +35,7 @@ MEMBER_KEY = "workspace_users_workspace_id_user_id_key"
 # Scenario items without a timestamp get this one, so a scenario always loads the same.
 SCENARIO_EPOCH_MS = 1735689600000  # 2025-01-01T00:00:00Z
 _DNS_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")  # no control characters
 _USER_ID_NAMESPACE = uuid.UUID("6f9c1d8e-3b7a-4c5e-9d2f-0a1b2c3d4e5f")
 
 
