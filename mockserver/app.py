@@ -49,8 +49,10 @@ def create_app(context: MockContext) -> Flask:
     app.json.ensure_ascii = False
     app.json.compact = True
     # app_json's encoder: what app.json.dumps does, built once instead of on every answer
+    # compact, with no trailing newline: the bytes the recorded outputs show ({"workspace_id":16})
     app.extensions["mockserver.json_encoder"] = json.JSONEncoder(
-        ensure_ascii=app.json.ensure_ascii, sort_keys=app.json.sort_keys, default=app.json.default)
+        ensure_ascii=app.json.ensure_ascii, sort_keys=app.json.sort_keys, default=app.json.default,
+        separators=(",", ":"))
     app.url_map.converters["regex"] = RegexConverter
     app.url_map.strict_slashes = False
     app.extensions["mockserver"] = context
@@ -140,13 +142,13 @@ def app_json(body: Any, status: int = 200) -> Response:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     encoder = app.extensions.get("mockserver.json_encoder")
-    text = (encoder.encode(body) if encoder is not None else app.json.dumps(body)) + "\n"
+    text = encoder.encode(body) if encoder is not None else app.json.dumps(body, separators=(",", ":"))
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         # a lone surrogate (e.g. from a scenario file) has no UTF-8 form: \u-escape it
         # rather than fail while answering, possibly while answering an error
-        data = (current_app.json.dumps(body, ensure_ascii=True) + "\n").encode("ascii")
+        data = current_app.json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
     # content_type, not mimetype: the same header ("application/json" gets no charset),
     # without working it out on every answer
     return app.response_class(data, status=status, content_type="application/json")

@@ -110,12 +110,14 @@ def test_request_ids_are_uuid4_hex():
         assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
 
 
-def test_app_json_writes_what_flasks_json_dumps_writes():
+def test_app_json_writes_compact_json_in_the_given_key_order():
+    # The recorded outputs are compact with no trailing newline: {"workspace_id":16}
     server = MockServer(["empty"])
     body = {"b": 1, "a": ["é", None, 1.5, True], "nested": {"z": [], "y": {}}}
     with server.app.app_context():
         answer = app_json(body, 201)
-        assert answer.get_data() == (server.app.json.dumps(body) + "\n").encode("utf-8")
+        assert answer.get_data() == '{"b":1,"a":["é",null,1.5,true],"nested":{"z":[],"y":{}}}'.encode("utf-8")
+        assert answer.get_data() == server.app.json.dumps(body, separators=(",", ":")).encode("utf-8")
         assert answer.status_code == 201 and answer.headers["Content-Type"] == "application/json"
     plain = Flask("plain")
     with plain.app_context():  # an app without the prebuilt encoder still answers
