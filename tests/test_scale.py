@@ -8,6 +8,7 @@ work (name comparisons) or by tables that refuse to be scanned.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -264,3 +265,17 @@ def test_wallaroo_index_follows_every_membership_change(wallaroo_server):
     server.import_state(exported)
     assert_wallaroo_index_right(server)
     assert member.id not in backend.data.user_workspaces
+
+
+def test_exports_stay_plain_json_though_the_store_keeps_tuples():
+    """Stored model/pipeline ids and grants are tuples; documents are lists, as loaded."""
+    server = MockServer()
+    server.wallaroo.add_workspace(name="with-ids", models=[3, 5], pipelines=[8])
+    server.modelarts.add_workspace(PROJECT, name="granted", auth_type="INTERNAL",
+                                   grants=[{"user_name": "modelarts-viewer"}])
+    exported = server.export_state()
+    assert json.loads(json.dumps(exported)) == exported
+    token = server.wallaroo.issue_token("developer@example.com")
+    listed = server.test_client().post("/v1/api/workspaces/list", json={},
+                                       headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert [(w["models"], w["pipelines"]) for w in listed["workspaces"] if w["name"] == "with-ids"] == [([3, 5], [8])]

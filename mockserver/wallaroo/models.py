@@ -133,12 +133,18 @@ class Workspace:
     members: dict[str, str] = field(default_factory=dict)
 
     def item(self) -> dict[str, Any]:
-        """The ``workspaces/list`` item (all seven fields are required by the SDK)."""
+        """The ``workspaces/list`` item (all seven fields are required by the SDK).
+
+        ``models`` and ``pipelines`` are the stored tuples (JSON arrays), not new lists: an
+        answer with 100 000 workspaces then allocates a third of the objects, which the
+        garbage collector would otherwise answer with a full collection per call.
+        """
         return {"id": self.id, "name": self.name, "created_at": self.created_at, "created_by": self.created_by,
-                "archived": self.archived, "models": list(self.models), "pipelines": list(self.pipelines)}
+                "archived": self.archived, "models": self.models, "pipelines": self.pipelines}
 
     def export(self) -> dict[str, Any]:
         body = self.item()
+        body["models"], body["pipelines"] = list(self.models), list(self.pipelines)  # a document of plain JSON
         body["members"] = [{"user": user_id, "user_type": user_type} for user_id, user_type in self.members.items()]
         return body
 
