@@ -549,7 +549,7 @@ class ModelArtsBackend:
 
         Each container and each mutable object (settings, users, workspaces) is copied
         once; frozen records and plain values are shared. About 1 µs per workspace, where
-        ``copy.deepcopy`` took 60. tests/test_state_clone.py checks that every field of
+        ``copy.deepcopy`` took about 100. tests/test_state_clone.py checks that every field of
         every dataclass here is either copied or immutable.
         """
         copied = _shallow(data)
