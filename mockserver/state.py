@@ -33,6 +33,17 @@ STATE_FORMAT = "mockserver-state"
 STATE_VERSION = 1
 
 
+_new_object = object.__new__
+
+
+def shallow_copy(obj: Any) -> Any:
+    """A copy of a (non-frozen, non-slotted) dataclass instance sharing its field values, for
+    the backends' ``clone()``: a third of ``copy.copy``'s time."""
+    copied = _new_object(type(obj))
+    copied.__dict__ = obj.__dict__.copy()
+    return copied
+
+
 class ScenarioError(ValueError):
     """A scenario or state document is invalid; says where (file and JSON path) and why."""
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ..state import shallow_copy
 from ..validation import FieldError, Fields
 from . import exceptions as errors
 from . import signing, tokens
@@ -254,26 +255,15 @@ class AuthCheck:
     resource: str | None
 
 
-_new_object = object.__new__
-
-
-def _shallow(obj: Any) -> Any:
-    """A copy of a (non-frozen, non-slotted) dataclass instance sharing its field values: a
-    third of ``copy.copy``'s time."""
-    copied = _new_object(type(obj))
-    copied.__dict__ = obj.__dict__.copy()
-    return copied
-
-
 def _clone_user(user: User) -> User:
-    copied = _shallow(user)
+    copied = shallow_copy(user)
     copied.access_keys = user.access_keys.copy()  # AccessKeys are frozen
     copied.denied_actions = user.denied_actions.copy()
     return copied
 
 
 def _clone_workspace(workspace: Workspace) -> Workspace:
-    copied = _shallow(workspace)
+    copied = shallow_copy(workspace)
     # the grants tuple and the frozen QuotaStates are shared
     copied.quotas = workspace.quotas.copy()
     return copied
@@ -552,8 +542,8 @@ class ModelArtsBackend:
         ``copy.deepcopy`` took about 100. tests/test_state_clone.py checks that every field of
         every dataclass here is either copied or immutable.
         """
-        copied = _shallow(data)
-        copied.settings = _shallow(data.settings)
+        copied = shallow_copy(data)
+        copied.settings = shallow_copy(data.settings)
         copied.accounts = data.accounts.copy()
         copied.users = {user_id: _clone_user(user) for user_id, user in data.users.items()}
         copied.projects = data.projects.copy()
