@@ -35,6 +35,9 @@ assert answer.status_code == 200, answer.text
 resets = []
 for _ in range({resets}):
     a = time.perf_counter(); server.reset(); resets.append(time.perf_counter() - a)
+switches = []  # what the pytest plugin does before each test: the same scenarios again, so only a reset
+for _ in range({resets}):
+    a = time.perf_counter(); server.use_scenarios(["default"]); switches.append(time.perf_counter() - a)
 http_resets = []
 for _ in range({http_resets}):
     a = time.perf_counter()
@@ -45,7 +48,7 @@ a = time.perf_counter(); server.stop(); stopped = time.perf_counter() - a
 print(json.dumps({{"import": t1 - t0, "construct": t2 - t1, "start": t3 - t2, "first_request": t5 - t4,
                   "start_to_first": (t3 - t1) + (t5 - t4), "fresh_process_total": (t3 - t0) + (t5 - t4),
                   "reset": sorted(resets)[len(resets) // 2], "http_reset": sorted(http_resets)[len(http_resets) // 2],
-                  "stop": stopped}}))
+                  "same_scenarios": sorted(switches)[len(switches) // 2], "stop": stopped}}))
 """
 
 _HTTPSERVER_PROBE = """
@@ -114,6 +117,7 @@ _COLUMNS = [
     ("fresh_process_total", "import+start+first"),
     ("reset", "reset (Python)"),
     ("http_reset", "reset (HTTP)"),
+    ("same_scenarios", "use_scenarios, unchanged (per test)"),
     ("stop", "stop()"),
 ]
 
@@ -152,7 +156,7 @@ def startup(report: Report, *, processes: int, peers: bool) -> None:
         row = [label]
         for key, _ in _COLUMNS:
             values = samples.get(key, [])
-            if key in ("reset", "http_reset"):
+            if key in ("reset", "http_reset", "same_scenarios"):
                 row.append(spread(values, 1e6, "µs", 0) if values else "n/a")
             else:
                 row.append(spread(values) if values else "n/a")
@@ -161,6 +165,10 @@ def startup(report: Report, *, processes: int, peers: bool) -> None:
     report.data["startup"] = {label: {key: median(values) for key, values in samples.items()}
                               for label, samples in results.items()}
     ours = results["mockserver (MockServer)"]
+    # The plugin's per-test switch must cost no more than a reset (it was a timed test; see
+    # docs/performance.md): >1 would mean an unchanged baseline is rebuilt.
+    report.ratio("use_scenarios (unchanged) vs reset", median(ours["same_scenarios"]), median(ours["reset"]),
+                 "per-test scenario switch time / reset time (about 1: only a reset is done)")
     for label, samples in results.items():
         if label.startswith("mockserver"):
             continue

@@ -87,7 +87,7 @@ class MockServer:
         self._thread: threading.Thread | None = None
         self._save_lock = threading.Lock()
         self._baseline_key: str | None = None
-        self._baseline_of_key: Any = None
+        self._baseline_generation = -1
         self.load_scenarios(scenarios, replace=True)
         if self.state_file is not None and self.state_file.exists():
             self.load_state_file(self.state_file)
@@ -196,12 +196,12 @@ class MockServer:
         """
         refs = list(scenarios)
         key = scenario_files.cache_key(refs)
-        # The store swaps in a new baseline object whenever anything (this class, the control
-        # API, a test calling state.load directly) changes it; comparing identities catches all.
-        if key != self._baseline_key or getattr(self.state, "_baseline", None) is not self._baseline_of_key:
+        # The store counts every baseline change, whoever made it (this class, the control
+        # API, a test calling state.load directly); an unchanged count means ours is still in place.
+        if key != self._baseline_key or self.state.baseline_generation != self._baseline_generation:
             self.load_scenarios(refs, replace=True)
             self._baseline_key = key
-            self._baseline_of_key = getattr(self.state, "_baseline", None)
+            self._baseline_generation = self.state.baseline_generation
         self.reset()
 
     def load(self, scenario: scenario_files.ScenarioRef) -> None:

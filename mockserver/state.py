@@ -115,6 +115,9 @@ class State:
         self._baseline: dict[str, Any] = {}
         self.scenarios: list[str] = []
         self._baseline_scenarios: list[str] = []
+        # Counts baseline changes (register, load or import as baseline), so a caller can
+        # tell "still the baseline I built" without comparing private objects.
+        self.baseline_generation = 0
 
     # -- registry -------------------------------------------------------------------
     def register(self, backend: Backend) -> Backend:
@@ -123,6 +126,7 @@ class State:
             backend.data = backend.empty()
             self.backends[backend.name] = backend
             self._baseline[backend.name] = clone_data(backend, backend.data)
+            self.baseline_generation += 1
         return backend
 
     def __getitem__(self, name: str) -> Backend:
@@ -168,6 +172,7 @@ class State:
             if as_baseline:
                 self._baseline = self._cloned(built)
                 self._baseline_scenarios = list(self.scenarios)
+                self.baseline_generation += 1
 
     def reset(self) -> None:
         """Back to the baseline (the scenarios loaded as baseline), in one step."""
@@ -207,6 +212,7 @@ class State:
             if as_baseline:
                 self._baseline = self._cloned(built)
                 self._baseline_scenarios = list(self.scenarios)
+                self.baseline_generation += 1
 
     # -- internals ------------------------------------------------------------------
     def _current(self) -> dict[str, Any]:

@@ -4,7 +4,7 @@
 endpoints, ModelArts with its IAM endpoints) and the control API. It is served at
 ``GET /__mock/openapi.json`` and ``GET /v1/api/openapi.json``; ``docs_page(server_url)`` is
 the HTML page at ``GET /v1/api/docs`` (where a real Wallaroo instance serves its docs).
-tests/test_openapi*.py check every documented answer against the responses the server
+tests/docs/test_openapi*.py check every documented answer against the responses the server
 really gives, and that every route of the app is documented.
 """
 

@@ -1,0 +1,156 @@
+"""The request body cap (``MockServer(max_body_bytes=...)``, 1 MiB by default).
+
+An over-limit body is a 413 in the owning API's shape, whether it announces its length
+or comes chunked without one, whether or not the route reads bodies, over a socket or
+in-process. It never reaches a view (no view function runs), the store is unchanged, the
+journal keeps a placeholder instead of the body, and the connection stays usable.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+from mockserver.app import DEFAULT_MAX_BODY_BYTES
+
+from conftest import PROJECT
+
+LIMIT = 1024
+
+
+@pytest.fixture
+def small(mockserver_factory):
+    """A listening server with a 1 KiB cap, and a record of which views ran."""
+    server = mockserver_factory(max_body_bytes=LIMIT)
+    server.views_run = []
+    for endpoint, view in list(server.app.view_functions.items()):
+        def spy(*args: Any, __view=view, __endpoint=endpoint, **kwargs: Any) -> Any:
+            server.views_run.append(__endpoint)
+            return __view(*args, **kwargs)
+        server.app.view_functions[endpoint] = spy
+    return server
+
+
+def padded_json(size: int, **members: Any) -> bytes:
+    """A JSON object of exactly ``size`` bytes (the padding is a member the APIs ignore)."""
+    base = json.dumps({**members, "pad": ""}).encode()
+    body = json.dumps({**members, "pad": "x" * (size - len(base))}).encode()
+    assert len(body) == size
+    return body
+
+
+def chunks(data: bytes, size: int = 300) -> Iterator[bytes]:
+    """A generator body: requests sends it chunked, without Content-Length."""
+    for start in range(0, len(data), size):
+        yield data[start:start + size]
+
+
+def without_clock(state: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in state.items() if key != "clock"}
+
+
+def test_the_default_cap_is_one_mebibyte(mockserver):
+    assert DEFAULT_MAX_BODY_BYTES == 1024 * 1024
+    headers = {"Authorization": f"Bearer {mockserver.wallaroo.issue_token('developer@example.com')}"}
+    url = f"{mockserver.url}/v1/api/workspaces/create"
+    at_limit = requests.post(url, data=padded_json(DEFAULT_MAX_BODY_BYTES, workspace_name="big-one"),
+                             headers=headers, timeout=30)
+    assert at_limit.status_code == 200, at_limit.text
+    over = requests.post(url, data=padded_json(DEFAULT_MAX_BODY_BYTES + 1, workspace_name="big-two"),
+                         headers=headers, timeout=30)
+    assert over.status_code == 413
+    assert over.json() == {"msg": "The request body is larger than the limit of 1048576 bytes.", "code": 413}
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+@pytest.mark.parametrize(("method", "path", "shape"), [
+    ("POST", "/v1/api/workspaces/create", {"code": 413}),
+    ("GET", "/v1/api/config", {"code": 413}),  # a view that never reads its body
+    ("POST", "/auth/realms/master/protocol/openid-connect/token", {"error": "request_too_large"}),
+    ("POST", f"/v1/{PROJECT}/workspaces", {"error_code": "APIG.0201", "error_msg": "Request entity too large."}),
+    ("POST", "/v3/auth/tokens", {}),
+    ("POST", "/__mock/reset", {"status": 413}),  # would reset the store, if it ran
+    ("PUT", "/__mock/state", {"status": 413}),
+])
+def test_over_the_limit_is_413_before_any_view(small, method, path, shape, chunked):
+    tokens = {"Authorization": f"Bearer {small.wallaroo.issue_token('developer@example.com')}",
+              "X-Auth-Token": small.modelarts.issue_token()}
+    small.wallaroo.add_workspace(name="kept", members=[{"user": "developer@example.com", "user_type": "OWNER"}])
+    before = small.export_state()
+    body = padded_json(LIMIT + 1, workspace_name="too-big", name="too_big")
+    with requests.Session() as http:
+        http.trust_env = False
+        response = http.request(method, small.url + path, data=chunks(body) if chunked else body, headers=tokens,
+                                timeout=10)
+        assert response.status_code == 413, response.text
+        answer = response.json()
+        assert str(LIMIT) in json.dumps(answer) or "too large" in json.dumps(answer)
+        for key, value in shape.items():
+            assert answer[key] == value, answer
+        assert small.views_run == []
+        assert without_clock(small.export_state()) == without_clock(before)
+        # the connection is still good for the next request
+        assert http.get(small.url + "/v1/api/config", timeout=10).status_code == 200
+    (entry,) = [e for e in small.journal.find(path=path) if e.status == 413]
+    assert "over the 1024-byte limit" in entry.body and entry.json is None
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_at_the_limit_the_body_gets_through(small, chunked):
+    token = {"Authorization": f"Bearer {small.wallaroo.issue_token('developer@example.com')}"}
+    body = padded_json(LIMIT, workspace_name="just-fits")
+    response = requests.post(small.url + "/v1/api/workspaces/create", data=chunks(body) if chunked else body,
+                             headers=token, timeout=10)
+    assert response.status_code == 200, response.text
+    assert small.views_run == ["wallaroo.workspaces_create"]
+    assert small.journal.find(path="/v1/api/workspaces/create")[-1].json["workspace_name"] == "just-fits"
+
+
+def test_in_process_chunked_bodies_are_capped_too(mockserver_factory):
+    """Without a socket there is no server to buffer a chunked body: the app itself bounds it."""
+    server = mockserver_factory(max_body_bytes=LIMIT, start=False)
+    client = server.test_client()
+    stream = io.BytesIO(padded_json(10 * LIMIT, workspace_name="streamed"))
+    response = client.post("/__mock/reset", input_stream=stream, headers={"Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413
+    assert response.get_json() == {"error": f"The request body is larger than the limit of {LIMIT} bytes.",
+                                   "status": 413}
+    assert stream.tell() <= 2 * LIMIT  # read no further than needed to know
+
+
+@pytest.mark.parametrize("client", ["requests", "httpx"])
+def test_streamed_bodies_through_the_in_process_transports(mockserver_factory, client):
+    """A generator body is streamed (chunked, no Content-Length) by both clients: in-process it
+    must arrive whole at the limit (it used to arrive empty) and be a 413 just over it (Werkzeug
+    alone cuts such a body at the limit and passes the rest on, silently)."""
+    server = mockserver_factory(max_body_bytes=LIMIT, start=False)
+    token = {"Authorization": f"Bearer {server.wallaroo.issue_token('developer@example.com')}"}
+    if client == "httpx":
+        import httpx
+
+        http: Any = httpx.Client(transport=server.httpx_transport(), base_url="http://mock")
+        post = lambda path, body: http.post(path, content=chunks(body), headers=token)  # noqa: E731
+    else:
+        http = server.inprocess_session()
+        post = lambda path, body: http.post(path, data=chunks(body), headers=token)  # noqa: E731
+    with http:
+        at_limit = post("/v1/api/workspaces/create", padded_json(LIMIT, workspace_name="streamed-in"))
+        assert at_limit.status_code == 200, at_limit.text
+        before = without_clock(server.export_state())
+        over = post("/v1/api/workspaces/create", padded_json(LIMIT + 1, workspace_name="streamed-over"))
+        assert over.status_code == 413, over.text
+        assert without_clock(server.export_state()) == before
+
+
+def test_a_body_never_read_still_counts(small):
+    """HEAD and GET requests with a body: the cap is about bytes sent, not about the route."""
+    for method in ("GET", "HEAD", "DELETE"):
+        response = requests.request(method, f"{small.url}/v1/{PROJECT}/workspaces/0", data=b"x" * (LIMIT + 1),
+                                    timeout=10)
+        assert response.status_code == 413
+    assert small.views_run == []
