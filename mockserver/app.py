@@ -267,6 +267,29 @@ def _error_response(error: ApiError) -> Response:
     return response
 
 
+#: the extra member of a mocked API's 404 that names the closest routes (WireMock's "near
+#: misses"); the vendors' clients read only their own members, so they ignore it
+CLOSEST_ROUTES = "closest_routes"
+
+
+def _error_response_with_hint(error: ApiError, api: Any) -> Response:
+    """A 404 of a mocked API, in its own shape, plus the routes of that API closest to the request."""
+    from .journal import closest_routes
+
+    from flask import current_app
+
+    routes = [("/".join(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})), rule.rule)
+              for rule in current_app.url_map.iter_rules() if rule.endpoint != "static" and api.owns(rule.rule)]
+    body = error.body(g.get("request_id", ""))
+    hints = closest_routes(request.method, request.path, routes)
+    if hints and isinstance(body, dict):
+        body[CLOSEST_ROUTES] = hints
+    response = app_json(body, error.status)
+    for key, value in error.headers().items():
+        response.headers[key] = value
+    return response
+
+
 def render_refused_request(app: Flask, path: str, status: int,
                            message: str) -> tuple[str, list[tuple[str, str]], bytes]:
     """``(status line, headers, body)`` for a request the HTTP server refused before the app saw it.
@@ -303,7 +326,11 @@ def _render_http_error(error: HTTPException) -> Response:
         message = f"No route for {request.method} {request.path}."
     else:
         message = error.description or error.name
-    response = _error_response(_api_error(status, message))
+    api_error = _api_error(status, message)
+    if status == 404 and g.get("api") is not None:
+        response = _error_response_with_hint(api_error, g.api)
+    else:
+        response = _error_response(api_error)
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

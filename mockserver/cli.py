@@ -9,8 +9,10 @@ Every flag has an environment variable (the flag wins)::
     --log-requests   MOCKSERVER_LOG_REQUESTS  one line per request on stderr
     --quiet          MOCKSERVER_QUIET         print only the URL
 
-When ready it prints the URL on the first line of stdout (and, unless ``--quiet``, the
-credentials of both APIs read from the loaded state). SIGINT and SIGTERM save the state
+When ready it prints the URL on the first line of stdout and the docs page's URL on the
+second (``--quiet``: the URL alone), then the credentials of both APIs read from the loaded
+state. Every usage error (a bad flag, value, file or address) is one line on stderr and exit
+status 2; closing stdout early (``mockserver | head -1``) is not an error. SIGINT and SIGTERM save the state
 file (if any) and exit 0; SIGUSR1 and ``POST /__mock/state/save`` save it without
 stopping. Exit codes: 0 clean shutdown, 1 cannot listen or cannot save, 2 bad usage
 (an unknown flag, a bad value, an invalid scenario or state file).
@@ -19,9 +21,11 @@ stopping. Exit codes: 0 clean shutdown, 1 cannot listen or cannot save, 2 bad us
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from typing import Any, Sequence, TextIO
@@ -51,8 +55,15 @@ def port_number(text: str) -> int:
     return port
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (argparse prints the whole usage first)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="mockserver",
         description="A stateful test double for the Wallaroo MLOps API and the ModelArts workspace API.",
         epilog="Environment variables MOCKSERVER_HOST, MOCKSERVER_PORT, MOCKSERVER_SCENARIO (comma-separated), "
@@ -102,6 +113,9 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
     if args.scenario is None:
         from_env = [part.strip() for part in environ.get("MOCKSERVER_SCENARIO", "").split(",") if part.strip()]
         args.scenario = from_env or list(DEFAULT_SCENARIOS)
+    elif not all(name.strip() for name in args.scenario):
+        parser.error("--scenario: an empty name; give a built-in scenario (mockserver --list-scenarios) "
+                     "or a .json/.yaml file")
     if args.state_file is None:
         args.state_file = environ.get("MOCKSERVER_STATE_FILE") or None
     if args.log_requests is None:
@@ -150,18 +164,45 @@ def _modelarts_lines(server: MockServer) -> list[str]:
     return lines
 
 
-def print_banner(server: MockServer, args: argparse.Namespace, out: TextIO) -> None:
+DOCS_PAGE = "/v1/api/docs"
+
+
+def banner_lines(server: MockServer, args: argparse.Namespace) -> list[str]:
+    """What the server prints when ready: the URL first (scripts read that line), then the docs."""
     if args.quiet:
-        print(server.url, file=out, flush=True)
-        return
-    lines = [f"mockserver {__version__} listening on {server.url}",
-             f"  scenarios: {', '.join(server.state.scenarios) or '(none)'}",
+        return [server.url]
+    lines = [server.url,
+             f"docs: {server.url}{DOCS_PAGE}",
+             f"mockserver {__version__}, scenarios: {', '.join(server.state.scenarios) or '(none)'}",
              f"  control API: {server.url}/__mock/health"]
     if server.state_file is not None:
         lines.append(f"  state file: {server.state_file}")
     lines.extend(credentials_lines(server))
     lines.append("Press Ctrl+C to stop.")
-    print("\n".join(lines), file=out, flush=True)
+    return lines
+
+
+def print_banner(server: MockServer, args: argparse.Namespace, out: TextIO) -> None:
+    for line in banner_lines(server, args):
+        if not _print(line, out):
+            return
+
+
+def _print(line: str, out: TextIO) -> bool:
+    """Print a line; False (and stdout silenced) when the reader has gone (``| head -1``)."""
+    try:
+        print(line, file=out, flush=True)
+        return True
+    except BrokenPipeError:
+        # The reader closed the pipe: keep serving, and point stdout at /dev/null so that
+        # neither later prints nor the interpreter's final flush raise again.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass  # not a real file (a StringIO in tests): nothing to redirect
+        return False
 
 
 # -- main ----------------------------------------------------------------------------
@@ -188,20 +229,37 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         logger = logging.getLogger("mockserver")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
+    if args.check and args.state_file and not os.path.isfile(args.state_file):
+        return _fail(f"{args.state_file}: no such state file (--check validates an existing one; "
+                     "without --check the server creates it on the first save)", EXIT_USAGE, err)
     try:
         server = MockServer(args.scenario, host=args.host, port=args.port, state_file=args.state_file,
                             log_requests=args.log_requests)
     except ScenarioError as error:
         return _fail(str(error), EXIT_USAGE, err)
     if args.check:
-        print(f"ok: scenarios {', '.join(args.scenario)}"
-              + (f", state file {args.state_file}" if args.state_file else ""), file=out, flush=True)
+        _print(f"ok: scenarios {', '.join(args.scenario)}"
+               + (f", state file {args.state_file}" if args.state_file else ""), out)
         return EXIT_OK
     try:
         server.start()
-    except OSError as error:
-        return _fail(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}", EXIT_RUNTIME, err)
+    except (OSError, ValueError) as error:
+        if _bad_address(error):
+            return _fail(f"--host {args.host}: not an address of this machine ({_reason(error)})", EXIT_USAGE, err)
+        return _fail(f"cannot listen on {args.host}:{args.port}: {_reason(error)}", EXIT_RUNTIME, err)
     return serve(server, args, out, err)
+
+
+def _bad_address(error: Exception) -> bool:
+    """A host that does not resolve or is not ours is a usage error; a busy port is not."""
+    return (isinstance(error, (ValueError, socket.gaierror))
+            or getattr(error, "errno", None) in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT))
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ValueError):
+        return "invalid host"  # waitress: "Invalid host/port specified."
+    return str(getattr(error, "strerror", None) or error)
 
 
 def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

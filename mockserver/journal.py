@@ -429,15 +429,28 @@ class Journal:
         """The known routes closest to an unmatched request (route variables filled from the path)."""
         if self.known_routes is None:
             return ""
-        segments = entry.path.split("/")
-        scored = []
-        for methods, rule in self.known_routes():
-            filled = "/".join(segments[index] if part.startswith("<") and index < len(segments) else part
-                              for index, part in enumerate(rule.split("/")))
-            ratio = difflib.SequenceMatcher(None, entry.path, filled).ratio()
-            if entry.method not in methods.split("/"):
-                ratio -= 0.05  # prefer a route that takes the request's method
-            scored.append((ratio, f"{methods} {rule}"))
-        scored.sort(reverse=True)
-        best = [hint for ratio, hint in scored[:2] if ratio >= 0.75]
-        return ", ".join(best)
+        return ", ".join(closest_routes(entry.method, entry.path, self.known_routes()))
+
+
+def closest_routes(method: str, path: str, routes: Iterable[tuple[str, str]], limit: int = 2) -> list[str]:
+    """``"METHODS /rule"`` of the known ``(methods, rule)`` routes closest to a request that
+    matched none, route variables filled in from its path; only close ones (or none)."""
+    segments = path.split("/")
+    scored = []
+    for methods, rule in routes:
+        filled = "/".join(segments[index] if part.startswith("<") and index < len(segments) else part
+                          for index, part in enumerate(rule.split("/")))
+        ratio = difflib.SequenceMatcher(None, path, filled).ratio()
+        if method not in methods.split("/"):
+            ratio -= 0.05  # prefer a route that takes the request's method
+        scored.append((ratio, f"{methods} {_ROUTE_VARIABLE.sub(_as_placeholder, rule)}"))
+    scored.sort(reverse=True)
+    return [hint for ratio, hint in scored[:limit] if ratio >= 0.75]
+
+
+#: a Werkzeug route variable (``<workspace_id>``, ``<regex("..."):project_id>``), shown as ``{name}``
+_ROUTE_VARIABLE = re.compile(r"<[^<>]*?(\w+)>")
+
+
+def _as_placeholder(match: re.Match[str]) -> str:
+    return "{" + match.group(1) + "}"

@@ -10,6 +10,7 @@ the JSON path.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterable, Union
 
@@ -34,8 +35,13 @@ def builtin_names() -> list[str]:
 
 def find(name: str) -> Path:
     """The file of a built-in scenario, or of a path; raises ScenarioError if none."""
+    if not name.strip():
+        raise ScenarioError(repr(name), "", "an empty scenario name; built-in scenarios are: "
+                            f"{', '.join(builtin_names())}, or give a .json/.yaml file")
     candidate = Path(name)
     if candidate.suffix in _SUFFIXES or "/" in name or "\\" in name:
+        if candidate.suffix not in _SUFFIXES:
+            raise ScenarioError(name, "", "not a scenario file: a scenario file ends in .json, .yaml or .yml")
         if candidate.is_file():
             return candidate
         raise ScenarioError(name, "", "no such scenario file")
@@ -60,7 +66,8 @@ def read(path: Path) -> dict[str, Any]:
         try:
             document = yaml.safe_load(text)
         except yaml.YAMLError as error:
-            raise ScenarioError(source, "", f"invalid YAML: {error}") from None
+            raise ScenarioError(source, "", f"invalid YAML: {_yaml_problem(error)}",
+                                line=_yaml_line(error)) from None
     else:
         try:
             document = json.loads(text)
@@ -79,6 +86,64 @@ def resolve(ref: ScenarioRef) -> tuple[str, dict[str, Any]]:
     document = read(path)
     document.setdefault("name", path.stem)
     return (str(path), document)
+
+
+def _yaml_problem(error: Exception) -> str:
+    """PyYAML's message without its multi-line excerpt of the input."""
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    mark = getattr(error, "problem_mark", None)
+    if problem is None:
+        return " ".join(str(error).split())
+    text = f"{context}, {problem}" if context else str(problem)
+    if mark is not None:
+        text += f" (column {mark.column + 1})"
+    return " ".join(text.split())
+
+
+def _yaml_line(error: Exception) -> int | None:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def line_of(source: str, json_path: str) -> int | None:
+    """The line of a YAML scenario file where ``json_path`` (``wallaroo.users[1].email``) is
+    written, or of the nearest enclosing item that is; None when unknown or not YAML (JSON
+    errors name the path, which a JSON file spells out)."""
+    path = Path(source)
+    if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        return None
+    import yaml
+
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return None
+    line = node.start_mark.line + 1 if node is not None else None
+    for key, index in _PATH_PART.findall(json_path):
+        if isinstance(node, yaml.MappingNode) and key:
+            found = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key]
+            if not found:
+                break
+            key_node, node = found[0]
+            line = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
+            node = node.value[int(index)]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def located(error: ScenarioError) -> ScenarioError:
+    """``error`` with the line of its JSON path in the scenario file, when it has a path and a file."""
+    if error.line is not None or not error.path:
+        return error
+    line = line_of(error.source, error.path)
+    return error if line is None else ScenarioError(error.source, error.path, error.message, line=line)
 
 
 def cache_key(refs: Iterable[ScenarioRef]) -> str:

@@ -24,7 +24,7 @@ from .context import MockContext
 from .errors import DropConnection
 from .faults import FaultInjector
 from .journal import Journal
-from .state import State
+from .state import ScenarioError, State
 
 if TYPE_CHECKING:
     import requests
@@ -184,7 +184,10 @@ class MockServer:
                        as_baseline: bool = True) -> None:
         """Load scenarios (names, paths or dicts) on top of the state, or instead of it."""
         documents = [scenario_files.resolve(ref) for ref in scenarios]
-        self.state.load(documents, replace=replace, as_baseline=as_baseline)
+        try:
+            self.state.load(documents, replace=replace, as_baseline=as_baseline)
+        except ScenarioError as error:
+            raise scenario_files.located(error) from None
         if as_baseline:
             self._baseline_key = None
 
@@ -224,6 +227,9 @@ class MockServer:
         if target is None:
             raise ValueError("no path given and no state_file configured")
         document = self.state.export()
+        # The baseline travels with the data, so a reset after a restart goes back to what
+        # it went back to before (scenarios loaded through the control API included).
+        document["baseline"] = self.state.export_baseline()
         with self._save_lock:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -239,8 +245,16 @@ class MockServer:
         return target
 
     def load_state_file(self, path: str | os.PathLike[str]) -> None:
+        """Restore a saved state: its data, and its baseline when the file has one."""
         source = Path(path)
         document = scenario_files.read(source)
+        baseline = document.get("baseline")
+        if baseline is not None:
+            try:
+                self.state.import_(baseline, source=str(source), as_baseline=True)
+            except ScenarioError as error:
+                raise ScenarioError(error.source, f"baseline.{error.path}".rstrip("."), error.message) from None
+            self._baseline_key = None
         self.state.import_(document, source=str(source))
 
     # == test helpers: credentials ======================================================

@@ -47,11 +47,14 @@ def shallow_copy(obj: Any) -> Any:
 class ScenarioError(ValueError):
     """A scenario or state document is invalid; says where (file and JSON path) and why."""
 
-    def __init__(self, source: str, path: str, message: str) -> None:
+    def __init__(self, source: str, path: str, message: str, *, line: int | None = None) -> None:
         self.source = source
         self.path = path
         self.message = message
-        where = f"{source}: at {path}" if path else source
+        #: the line of ``source`` (a file) the mistake is on, when known
+        self.line = line
+        where = f"{source}:{line}" if line is not None else source
+        where = f"{where}: at {path}" if path else where
         super().__init__(f"{where}: {message}")
 
 
@@ -141,7 +144,8 @@ class State:
         for source, document in documents:
             if not isinstance(document, dict):
                 raise ScenarioError(source, "", "a scenario must be a JSON object")
-            unknown = set(document) - set(self.backends) - {"name", "description", "format", "version", "scenarios", "clock"}
+            unknown = set(document) - set(self.backends) - {"name", "description", "format", "version", "scenarios", "clock",
+                                                         "baseline"}
             if unknown:
                 key = sorted(unknown)[0]
                 raise ScenarioError(source, key, f"unknown section; expected one of: name, description, "
@@ -191,6 +195,14 @@ class State:
             }
             for name, backend in self.backends.items():
                 document[name] = backend.export(backend.data)
+            return document
+
+    def export_baseline(self) -> dict[str, Any]:
+        """What :meth:`reset` returns to, as a state document (saved beside the data in a state file)."""
+        with self.lock:
+            document: dict[str, Any] = {"scenarios": list(self._baseline_scenarios)}
+            for name, backend in self.backends.items():
+                document[name] = backend.export(self._baseline[name])
             return document
 
     def import_(self, document: Any, source: str = "state document", *, as_baseline: bool = False) -> None:

@@ -95,6 +95,11 @@ def shape_problems(method: str, path: str, status: int, headers: Mapping[str, st
     if not isinstance(body, dict):
         return problems + [f"an error body that is no object: {body!r}"]
     message: Any = None
+    if status == 404 and isinstance(body, dict):
+        # a mocked API's unknown route names the closest ones in an extra member its clients ignore
+        hints = body.pop("closest_routes", [])
+        if not isinstance(hints, list) or not all(isinstance(hint, str) for hint in hints):
+            problems.append(f"closest_routes is not a list of routes: {hints!r}")
     if kind == "wallaroo":
         if set(body) != {"msg", "code"} or body["code"] != status:
             problems.append(f"not {{msg, code={status}}}: {body}")

@@ -131,7 +131,7 @@ def test_help_names_every_environment_variable():
 def test_serves_prints_credentials_and_keeps_its_state_across_a_restart(tmp_path):
     state_file = tmp_path / "state.json"
     with Cli(tmp_path, "--port", "0", "--state-file", str(state_file)) as cli:
-        assert cli.first_line.startswith("mockserver ") and "listening on http://127.0.0.1:" in cli.first_line
+        assert URL.fullmatch(cli.first_line.strip()), "the URL alone is the first line"
         token = requests.post(f"{cli.url}/auth/realms/master/protocol/openid-connect/token", data={
             "client_id": "sdk-client", "grant_type": "password", "username": "developer@example.com",
             "password": "developer"}).json()["access_token"]
@@ -141,6 +141,7 @@ def test_serves_prints_credentials_and_keeps_its_state_across_a_restart(tmp_path
         assert cli.stop(signal.SIGTERM) == 0
         banner = cli.first_line + cli.rest_of_stdout()
         assert f"state saved to {state_file}" in cli.stderr
+    assert banner.splitlines()[1] == f"docs: {cli.url}/v1/api/docs"
     # the credentials come from the loaded state
     assert "user developer@example.com  password developer  (admin)" in banner
     assert "user admin  password admin  (admin)" in banner

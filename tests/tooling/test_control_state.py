@@ -146,7 +146,11 @@ def test_save_state_to_a_path(control, tmp_path):
     assert body == {"status": "saved", "path": str(target)}
     saved = json.loads(target.read_text())
     saved.pop("clock")
+    baseline = saved.pop("baseline")  # what a reset returns to, kept for the next start
     assert saved == state_of(control)
+    assert baseline["scenarios"] == saved["scenarios"]
+    assert {key: baseline[key] for key in ("wallaroo", "modelarts")} == {
+        key: saved[key] for key in ("wallaroo", "modelarts")}, "nothing changed since the reset"
 
 
 def test_save_state_without_a_state_file_or_path_is_a_conflict(control):
