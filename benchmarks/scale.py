@@ -151,7 +151,7 @@ def _memory_wallaroo(count: int) -> float:
 
 
 def _memory_modelarts(count: int) -> float:
-    from mockserver.modelarts.models import WorkspaceInput
+    from mockserver.modelarts.parsing import WorkspaceInput
 
     server = mock_server(["default"])
     backend = server.modelarts

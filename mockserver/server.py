@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from flask.testing import FlaskClient
 
     from .clock import Clock
-    from .modelarts.models import ModelArtsBackend
-    from .wallaroo.models import User, WallarooBackend, Workspace
+    from .modelarts.backend import ModelArtsBackend
+    from .wallaroo.backend import WallarooBackend
+    from .wallaroo.records import User, Workspace
 
 logger = logging.getLogger("mockserver")
 

@@ -6,7 +6,7 @@ import re
 
 from ..api import Api
 from .exceptions import http_error
-from .models import ModelArtsBackend
+from .backend import ModelArtsBackend
 from .routes import blueprint
 
 _OWNED = re.compile(r"^/(v1/(?!api(/|$))[^/]+(/|$)|v3(/|$))")

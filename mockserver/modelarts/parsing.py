@@ -15,8 +15,44 @@ from flask import request
 from ..context import json_body
 from ..validation import FieldError, Fields, type_name
 from . import exceptions as errors
-from .models import ORDERS, SORT_KEYS, AuthCheck, GrantInput, ListQuery, WorkspaceInput
+from .records import ORDERS, SORT_KEYS
 from .signing import SignedRequest
+
+
+@dataclass
+class ListQuery:
+    offset: int = 0
+    limit: int = 1000
+    sort_by: str = "name"
+    order: str = "desc"
+    enterprise_project_id: str | None = None
+    name: str | None = None
+    filter_accessible: bool = False
+
+
+@dataclass
+class GrantInput:
+    user_id: str | None
+    user_name: str | None
+    user_type: str | None
+
+
+@dataclass
+class WorkspaceInput:
+    """Create or update body; ``None`` means "not given"."""
+
+    name: str | None = None
+    description: str | None = None
+    enterprise_project_id: str | None = None
+    auth_type: str | None = None
+    grants: list[GrantInput] | None = None
+
+
+@dataclass
+class AuthCheck:
+    action_id: str
+    action: str
+    resource: str | None
 
 
 def _header_value(value: str) -> str:

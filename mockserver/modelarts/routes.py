@@ -1,4 +1,4 @@
-"""ModelArts workspace and IAM routes: thin views over :class:`~mockserver.modelarts.models.ModelArtsBackend`.
+"""ModelArts workspace and IAM routes: thin views over :class:`~mockserver.modelarts.backend.ModelArtsBackend`.
 
 Served at the root of the host (the SDK drops any path of the endpoint). The project id
 segment never matches ``api``, so ``/v1/api/...`` stays Wallaroo's. Every ModelArts view
@@ -16,7 +16,8 @@ from ..app import app_json
 from ..context import current
 from . import exceptions as errors
 from . import parsing
-from .models import Caller, ModelArtsBackend
+from .backend import ModelArtsBackend
+from .records import Caller
 
 blueprint = Blueprint("modelarts", __name__)
 

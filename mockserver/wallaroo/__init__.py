@@ -8,7 +8,7 @@ from ..api import Api
 from ..errors import ApiError
 from .exceptions import HttpError, KeycloakHttpError
 from .graphql_errors import GraphQLHttpError
-from .models import WallarooBackend
+from .backend import WallarooBackend
 from .routes import blueprint
 
 

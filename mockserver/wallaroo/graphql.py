@@ -5,7 +5,7 @@ workspace through GraphQL, and changes members and default workspaces with Graph
 mutations (docs/wallaroo.md, section "GraphQL"). ``graphql-core`` parses, validates and
 introspects against the schema in ``graphql_schema.py``; the resolvers here turn Hasura's
 arguments (``where`` boolean expressions, ``order_by``, ``limit``/``offset``,
-``on_conflict``) into calls of :class:`~mockserver.wallaroo.models.WallarooBackend`.
+``on_conflict``) into calls of :class:`~mockserver.wallaroo.backend.WallarooBackend`.
 
 As Hasura does on ``/v1/graphql``, every answer is HTTP 200: either ``{"data": ...}`` or
 ``{"errors": [{"extensions": {"path", "code"}, "message"}]}`` (one error, no partial data:
@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import exceptions as errors
 from . import graphql_errors as gql_errors
-from .models import ConflictRule, MemberInsert, User
+from .backend import ConflictRule, MemberInsert
+from .records import User
 
 if TYPE_CHECKING:
-    from .models import WallarooBackend
+    from .backend import WallarooBackend
 
 #: the longest query accepted, in tokens (the SDK's longest, the introspection query, has
 #: about 160); bounds the work a pathological document can cause

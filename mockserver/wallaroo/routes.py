@@ -1,4 +1,4 @@
-"""Wallaroo routes: thin views over :class:`~mockserver.wallaroo.models.WallarooBackend`."""
+"""Wallaroo routes: thin views over :class:`~mockserver.wallaroo.backend.WallarooBackend`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from ..app import app_json
 from ..context import current, json_body
 from . import exceptions as errors
 from . import parsing
-from .models import User, WallarooBackend
+from .backend import WallarooBackend
+from .records import User
 from .tokens import realm_issuer
 
 blueprint = Blueprint("wallaroo", __name__)

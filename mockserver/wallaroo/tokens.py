@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 if TYPE_CHECKING:
-    from .models import User
+    from .records import User
 
 HASURA_CLAIMS = "https://hasura.io/jwt/claims"
 ALGORITHM = "HS256"

@@ -15,7 +15,8 @@ import pytest
 
 from mockserver import MockServer
 from mockserver.modelarts import exceptions as modelarts_errors
-from mockserver.modelarts.models import ModelArtsBackend, WorkspaceInput
+from mockserver.modelarts.parsing import WorkspaceInput
+from mockserver.modelarts.records import free_workspace_id
 from mockserver.state import ScenarioError
 from mockserver.validation import FieldError
 
@@ -171,7 +172,7 @@ def test_modelarts_rejected_helper_item_changes_nothing(modelarts_server):
     with pytest.raises(FieldError):
         backend.add_project(name="eu-de", account="mock-account")
     assert backend.data == before  # the id sequence included: no id was used up
-    assert backend.add_workspace(PROJECT, name="late-ok")["id"] == ModelArtsBackend._free_workspace_id(before)[0]
+    assert backend.add_workspace(PROJECT, name="late-ok")["id"] == free_workspace_id(before)[0]
 
 
 # -- Wallaroo: the user -> workspaces index ----------------------------------------------------

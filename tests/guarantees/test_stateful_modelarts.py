@@ -8,7 +8,7 @@ the model (status, error code, message, body), and after every step the exported
 must equal the model: workspaces, names, owners, access types, grants and quotas.
 
 The model follows the contract in docs/modelarts.md (order of checks, access rules),
-written independently of ``mockserver/modelarts/models.py``.
+written independently of ``mockserver/modelarts/backend.py``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ exported store (``GET /__mock/state``) must equal the model: users, workspaces, 
 in join order and the next workspace id.
 
 The model is written from the documented behaviour (docs/wallaroo.md), independently of
-``mockserver/wallaroo/models.py``: the order of checks (authentication, then body, then
+``mockserver/wallaroo/backend.py``: the order of checks (authentication, then body, then
 the workspace, then permissions, then the target user) is part of what is tested.
 """
 

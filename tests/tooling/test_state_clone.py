@@ -17,10 +17,11 @@ from typing import Any, Iterator
 import pytest
 
 from mockserver import MockServer
-from mockserver.modelarts import models as modelarts_models
+from mockserver.modelarts import parsing as modelarts_parsing
+from mockserver.modelarts import records as modelarts_records
 from mockserver.modelarts.quotas import CATALOGUE
 from mockserver.state import State, clone_data
-from mockserver.wallaroo import models as wallaroo_models
+from mockserver.wallaroo import records as wallaroo_records
 
 MODELARTS_SCENARIO: dict[str, Any] = {
     "settings": {"delete_delay_seconds": 60, "max_workspaces_per_project": 50, "allow_cjk_names": True},
@@ -54,7 +55,7 @@ WALLAROO_SCENARIO: dict[str, Any] = {
 }
 SCENARIOS = {"modelarts": {"name": "clone-coverage", "modelarts": MODELARTS_SCENARIO},
              "wallaroo": {"name": "clone-coverage", "wallaroo": WALLAROO_SCENARIO}}
-DATA_CLASSES = {"modelarts": modelarts_models.ModelArtsData, "wallaroo": wallaroo_models.WallarooData}
+DATA_CLASSES = {"modelarts": modelarts_records.ModelArtsData, "wallaroo": wallaroo_records.WallarooData}
 
 
 # -- walking the data ----------------------------------------------------------------
@@ -274,11 +275,11 @@ def test_modelarts_reset_undoes_every_kind_of_change():
     project_id = next(p.id for p in backend.data.projects.values() if p.name == "eu-nl")
     boss = backend.authenticate(token=backend.issue_token("clone-boss", project_id), authorization=None, signed=None)
     shared = next(w for w in backend.data.workspaces[project_id].values() if w.name == "clone-shared")
-    backend.update_workspace(boss, project_id, shared.id, modelarts_models.WorkspaceInput(
+    backend.update_workspace(boss, project_id, shared.id, modelarts_parsing.WorkspaceInput(
         name="clone-renamed", description="changed", auth_type="PRIVATE"))
     backend.update_quotas(boss, project_id, shared.id, [(CATALOGUE[1].resource, 5)])
     backend.set_used_quota(project_id, shared.id, CATALOGUE[0].resource, 99)
-    backend.create_workspace(boss, project_id, modelarts_models.WorkspaceInput(name="clone-new"))
+    backend.create_workspace(boss, project_id, modelarts_parsing.WorkspaceInput(name="clone-new"))
     backend.add_access_key("clone-member")
     backend.add_user(name="clone-extra", account="clone-account")
     backend.add_project(name="eu-es", account="clone-account")

@@ -1,0 +1,643 @@
+"""Wallaroo behaviour: login and tokens, users, workspaces and memberships, Keycloak admin,
+and the GraphQL (Hasura) tables over the same store.
+
+No HTTP here: views pass in plain values and get plain values back. Every public
+method of :class:`WallarooBackend` runs under the store lock and checks all its input
+before changing anything, so a rejected call leaves the data as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+import jwt
+
+from ..state import clone_data
+from . import exceptions as errors
+from . import graphql_errors as gql_errors
+from . import records, scenario, tokens
+from .records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, KNOWN_CLIENTS, MEMBER_KEY, OWNER, USER_TYPES, User,
+                      WallarooData, Workspace, default_workspace_name, is_dns_compliant, is_email, iso_timestamp)
+
+if TYPE_CHECKING:
+    from ..state import State
+
+
+@dataclass
+class ConflictRule:
+    """Hasura's ``on_conflict``: which unique constraint it catches, the columns it then
+    updates (none: the row is left alone) and the rows it may update (``where``)."""
+
+    constraint: str
+    update_columns: list[str] = field(default_factory=list)
+    where: Callable[[dict[str, Any]], bool] | None = None
+
+
+@dataclass
+class MemberInsert:
+    """One ``workspace_users`` row to insert (None: the column was not given)."""
+
+    user_id: str | None
+    user_type: str | None
+
+
+class WallarooBackend:
+    """The Wallaroo instance: its Keycloak realm and its workspaces."""
+
+    name = "wallaroo"
+    data: WallarooData
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+
+    # == scenario documents (scenario.py) ==============================================
+    def empty(self) -> WallarooData:
+        return WallarooData()
+
+    def merge(self, data: WallarooData, section: Any, path: str) -> None:
+        scenario.merge(data, section, path)
+
+    def export(self, data: WallarooData) -> dict[str, Any]:
+        return scenario.export(data)
+
+    def clone(self, data: WallarooData) -> WallarooData:
+        """An independent copy of ``data`` (the store's reset, load and import use it)."""
+        return scenario.clone(data)
+
+    # == helpers (call with the lock held) =============================================
+    _add_user = staticmethod(records.add_user)
+    _add_workspace = staticmethod(records.add_workspace)
+    _set_member = staticmethod(records.set_member)
+    _drop_member = staticmethod(records.drop_member)
+    _find = staticmethod(records.find)
+    _find_login = staticmethod(records.find_login)
+
+    def _find_by_email(self, email: str) -> User | None:
+        user_id = self.data.logins.get(email.lower())
+        user = self.data.users.get(user_id) if user_id else None
+        return user if user is not None and user.email and user.email.lower() == email.lower() else None
+
+    def _workspace(self, workspace_id: int) -> Workspace:
+        workspace = self.data.workspaces.get(workspace_id)
+        if workspace is None:
+            raise errors.WorkspaceNotFound(workspace_id)
+        return workspace
+
+    def _new_user_id(self) -> str:
+        """Deterministic ids for users created at run time (same sequence after each reset)."""
+        seq = self.data.next_user_seq
+        self.data.next_user_seq += 1
+        digest = hashlib.sha256(f"wallaroo-user:{seq}".encode()).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
+
+    @staticmethod
+    def _require_admin(caller: User) -> None:
+        if not caller.admin:
+            raise errors.AdminRequired()
+
+    def _now(self) -> float:
+        return self.state.clock.now()
+
+    # == users and tokens ============================================================
+    def find_user(self, ref: str) -> User | None:
+        """A user by id, email or username."""
+        with self.state.lock:
+            return self._find(self.data, ref)
+
+    def users(self) -> list[User]:
+        with self.state.lock:
+            return list(self.data.users.values())
+
+    def login(self, *, client_id: str, username: str, password: str, issuer: str) -> dict[str, Any]:
+        """The ``password`` grant of Keycloak's token endpoint."""
+        with self.state.lock:
+            if client_id not in KNOWN_CLIENTS:
+                raise errors.InvalidClient()
+            user = self._find_login(self.data, username)
+            if user is None or user.password != password:
+                raise errors.InvalidGrant()
+            if not user.enabled:
+                raise errors.AccountDisabled()
+            if user.required_actions:  # e.g. UPDATE_PASSWORD after an invite with require_reset
+                raise errors.AccountNotSetUp()
+            return self._token_response(user, client_id, issuer, str(uuid.uuid4()))
+
+    def refresh(self, *, client_id: str, refresh_token: str, issuer: str) -> dict[str, Any]:
+        """The ``refresh_token`` grant."""
+        with self.state.lock:
+            if client_id not in KNOWN_CLIENTS:
+                raise errors.InvalidClient()
+            try:
+                claims = tokens.decode(refresh_token, self.data.settings.signing_key)
+            except jwt.InvalidTokenError:
+                raise errors.InvalidRefreshToken() from None
+            if claims.get("typ") != "Refresh" or not isinstance(claims.get("sub"), str):
+                raise errors.InvalidRefreshToken()
+            exp = claims.get("exp")
+            if not isinstance(exp, (int, float)) or exp <= self._now():
+                raise errors.InactiveRefreshToken()
+            if claims.get("azp") != client_id:
+                raise errors.RefreshClientMismatch()
+            user = self.data.users.get(claims["sub"])
+            if user is None or not user.enabled:
+                raise errors.InactiveRefreshToken()
+            return self._token_response(user, client_id, issuer, str(claims.get("sid") or uuid.uuid4()))
+
+    def _token_response(self, user: User, client_id: str, issuer: str, session_id: str) -> dict[str, Any]:
+        s = self.data.settings
+        now = self._now()
+        access = tokens.encode(tokens.access_claims(user, client_id=client_id, issuer=issuer, now=now,
+                                                    lifetime=s.access_token_lifetime, session_id=session_id),
+                               s.signing_key)
+        refresh = tokens.encode(tokens.refresh_claims(user, client_id=client_id, issuer=issuer, now=now,
+                                                      lifetime=s.refresh_token_lifetime, session_id=session_id),
+                                s.signing_key)
+        return {"access_token": access, "expires_in": s.access_token_lifetime,
+                "refresh_expires_in": s.refresh_token_lifetime, "refresh_token": refresh, "token_type": "Bearer",
+                "not-before-policy": 0, "session_state": session_id, "scope": "profile email"}
+
+    def issue_token(self, ref: str, *, issuer: str = "http://localhost/auth/realms/master",
+                    client_id: str = "api-client", lifetime: int | None = None) -> str:
+        """An access token for a user (by id, email or username), without a password."""
+        with self.state.lock:
+            user = self._find(self.data, ref)
+            if user is None:
+                raise KeyError(f"no Wallaroo user with the id, email or username {ref!r}")
+            s = self.data.settings
+            claims = tokens.access_claims(user, client_id=client_id, issuer=issuer, now=self._now(),
+                                          lifetime=lifetime or s.access_token_lifetime, session_id=str(uuid.uuid4()))
+            return tokens.encode(claims, s.signing_key)
+
+    def authenticate(self, authorization: str | None) -> User:
+        """The user behind an ``Authorization: Bearer`` header, or a 401 error."""
+        if not authorization:
+            raise errors.MissingToken()
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise errors.MalformedAuthorization()
+        with self.state.lock:
+            try:
+                claims = tokens.decode(token, self.data.settings.signing_key)
+            except jwt.InvalidTokenError:
+                raise errors.InvalidToken() from None
+            if claims.get("typ") != "Bearer" or not isinstance(claims.get("sub"), str):
+                raise errors.InvalidToken()
+            exp = claims.get("exp")
+            if not isinstance(exp, (int, float)) or exp <= self._now():
+                raise errors.ExpiredToken()
+            user = self.data.users.get(claims["sub"])
+            if user is None:
+                raise errors.UnknownTokenUser()
+            if not user.enabled:
+                raise errors.UserDisabled()
+            return user
+
+    def query_users(self, caller: User, user_ids: list[str] | None) -> dict[str, Any]:
+        with self.state.lock:
+            if user_ids is None:
+                return {user.id: user.representation() for user in self.data.users.values()}
+            found: dict[str, Any] = {}
+            for user_id in user_ids:
+                user = self.data.users.get(user_id)
+                found[user_id] = user.representation(detailed=True) if user else None
+            return found
+
+    def invite(self, caller: User, *, email: str, password: str | None, roles: list[str] | None,
+               require_reset: bool | None) -> dict[str, str]:
+        with self.state.lock:
+            self._require_admin(caller)
+            if not is_email(email):
+                raise errors.InvalidEmail(email)
+            if email.lower() in self.data.logins:
+                raise errors.EmailInUse(email)
+            user_id = self._new_user_id()
+            if password is None:
+                password = "Mock-" + hashlib.sha256(f"password:{user_id}".encode()).hexdigest()[:12]
+            user = User(id=user_id, username=email.lower(), password=password, email=email.lower(),
+                        admin=bool(roles) and any(role in ("admin", "admin_user") for role in roles or ()),
+                        created_timestamp=int(self._now() * 1000),
+                        required_actions=["UPDATE_PASSWORD"] if require_reset else [])
+            self._add_user(self.data, user)
+            if self.data.settings.default_workspace_on_invite:
+                records.ensure_default_workspace(self.data, user, created_at=iso_timestamp(self._now()))
+            return {"id": user.id, "password": password}
+
+    def set_enabled(self, caller: User, *, email: str, enabled: bool) -> None:
+        with self.state.lock:
+            self._require_admin(caller)
+            user = self._find_by_email(email)
+            if user is None:
+                raise errors.KeycloakQueryFailed()
+            user.enabled = enabled
+
+    def edit_user(self, caller: User, *, user_id: str, first_name: str, last_name: str, email: str,
+                  enabled: bool, is_admin: bool) -> None:
+        with self.state.lock:
+            self._require_admin(caller)
+            user = self.data.users.get(user_id)
+            if user is None:
+                raise errors.UserIdNotFound(user_id)
+            if not is_email(email):
+                raise errors.InvalidEmail(email)
+            holder = self.data.logins.get(email.lower())
+            if holder is not None and holder != user.id:
+                raise errors.EmailInUse(email)
+            if user.email:
+                self.data.logins.pop(user.email.lower(), None)
+            self.data.logins[user.username.lower()] = user.id
+            user.email = email
+            self.data.logins[email.lower()] = user.id
+            user.first_name, user.last_name = first_name, last_name
+            user.enabled, user.admin = enabled, is_admin
+
+    def add_user(self, **fields: Any) -> User:
+        """Python helper: add a user as a scenario would (see fixtures/README)."""
+        with self.state.lock:
+            document = {"users": [fields]}
+            before = set(self.data.users)
+            self.merge(self.data, document, "wallaroo")
+            (new_id,) = set(self.data.users) - before
+            return self.data.users[new_id]
+
+    # == workspaces ==================================================================
+    @staticmethod
+    def _require_member(caller: User, workspace: Workspace, *, owner: bool) -> None:
+        """Admins may do anything; others must belong to the workspace (as OWNER to manage it)."""
+        if caller.admin:
+            return
+        kind = workspace.members.get(caller.id)
+        if kind is None:
+            raise errors.NotWorkspaceMember(workspace.id)
+        if owner and kind != OWNER:
+            raise errors.WorkspaceOwnerRequired(workspace.id)
+
+    def list_workspaces(self, caller: User, user_ids: list[str] | None) -> list[dict[str, Any]]:
+        """What the caller may see (admins: all; others: their memberships), by id.
+
+        With a user filter, the workspaces those users belong to, still limited to what
+        the caller may see.
+        """
+        with self.state.lock:
+            data = self.data
+            if user_ids is not None:  # the users' workspaces, from the index: no scan of the store
+                ids = set().union(*(data.user_workspaces.get(user_id, ()) for user_id in user_ids))
+            elif not caller.admin:
+                ids = data.user_workspaces.get(caller.id, set())
+            else:
+                ids = data.workspaces.keys()
+            workspaces = [data.workspaces[workspace_id] for workspace_id in ids]
+            if not caller.admin:
+                workspaces = [w for w in workspaces if caller.id in w.members]
+            return [w.item() for w in sorted(workspaces, key=lambda w: w.id)]
+
+    def create_workspace(self, caller: User, name: str) -> int:
+        with self.state.lock:
+            if not is_dns_compliant(name):
+                raise errors.InvalidWorkspaceName(name)
+            if name in self.data.workspace_names:
+                raise errors.DuplicateWorkspaceName(name)
+            if not caller.email:
+                raise errors.CallerHasNoEmail()
+            workspace = Workspace(id=self.data.next_workspace_id, name=name, created_at=iso_timestamp(self._now()),
+                                  created_by=caller.id, members={caller.id: OWNER})
+            self._add_workspace(self.data, workspace)
+            return workspace.id
+
+    def add_workspace(self, **fields: Any) -> Workspace:
+        """Python helper: add a workspace as a scenario would."""
+        with self.state.lock:
+            before = set(self.data.workspaces)
+            self.merge(self.data, {"workspaces": [fields]}, "wallaroo")
+            (new_id,) = set(self.data.workspaces) - before
+            return self.data.workspaces[new_id]
+
+    def add_workspace_user(self, caller: User, *, workspace_id: int, email: str | None, user_id: str | None,
+                           user_type: str | None) -> None:
+        """Add (or re-add: an upsert of the user type) a member; the email wins over user_id."""
+        with self.state.lock:
+            if not email and not user_id:
+                raise errors.UserIdentityRequired()
+            kind = (user_type or COLLABORATOR).upper()
+            if kind not in USER_TYPES:
+                raise errors.InvalidUserType(user_type or "")
+            workspace = self._workspace(workspace_id)
+            self._require_member(caller, workspace, owner=True)
+            user = self._find_by_email(email) if email else self.data.users.get(user_id or "")
+            if user is None:
+                raise errors.UserNotFoundInKeycloak()
+            self._set_member(self.data, workspace, user.id, kind)
+
+    def list_workspace_users(self, caller: User, workspace_id: int) -> list[dict[str, Any]]:
+        """Members in the order they joined (the creator, an OWNER, first)."""
+        with self.state.lock:
+            workspace = self._workspace(workspace_id)
+            self._require_member(caller, workspace, owner=False)
+            return [{"user_id": uid, "user_type": kind} for uid, kind in workspace.members.items()]
+
+    def remove_workspace_user(self, caller: User, *, workspace_id: int, email: str | None,
+                              user_id: str | None) -> int:
+        """Rows deleted (1 or 0). An unknown email is the recorded Keycloak 500; an
+        unknown user_id simply matches no row."""
+        with self.state.lock:
+            if not email and not user_id:
+                raise errors.UserIdentityRequired()
+            workspace = self._workspace(workspace_id)
+            self._require_member(caller, workspace, owner=True)
+            if email:
+                user = self._find_by_email(email)
+                if user is None:
+                    raise errors.UserNotFoundInKeycloak()
+                user_id = user.id
+            return 1 if self._drop_member(self.data, workspace, user_id or "") else 0
+
+    def validate_workspaces(self, caller: User) -> dict[str, Any]:
+        """One-time migrations on a real instance; here every workspace is already valid."""
+        with self.state.lock:
+            self._require_admin(caller)
+            return {}
+
+    # == Keycloak admin REST API (what the high-level SDK calls) ======================
+    def search_users(self, caller: User, *, email: str | None = None, username: str | None = None,
+                     search: str | None = None, exact: bool = False, first: int = 0,
+                     max_results: int = 100) -> list[dict[str, Any]]:
+        """``GET /auth/admin/realms/master/users``: Keycloak matches substrings, case-insensitively,
+        unless ``exact=true``; results are ordered by username."""
+        def matches(value: str | None, wanted: str | None) -> bool:
+            if wanted is None:
+                return True
+            if value is None:
+                return False
+            return value.lower() == wanted.lower() if exact else wanted.lower() in value.lower()
+
+        with self.state.lock:
+            found = []
+            for user in sorted(self.data.users.values(), key=lambda u: u.username):
+                if not (matches(user.email, email) and matches(user.username, username)):
+                    continue
+                if search is not None:
+                    needle = search.strip("*").lower()
+                    fields = (user.username, user.email, user.first_name, user.last_name)
+                    if not any(needle in (value or "").lower() for value in fields):
+                        continue
+                found.append(user.representation(admin_api=True))
+            return found[first:first + max_results]
+
+    def user_representation(self, caller: User, user_id: str) -> dict[str, Any]:
+        """``GET /auth/admin/realms/master/users/<id>``."""
+        with self.state.lock:
+            user = self.data.users.get(user_id)
+            if user is None:
+                raise errors.KeycloakUserNotFound()
+            return user.representation(admin_api=True)
+
+    def update_user(self, caller: User, user_id: str, *, enabled: bool | None, first_name: str | None,
+                    last_name: str | None, email: str | None, email_verified: bool | None,
+                    required_actions: list[str] | None) -> None:
+        """``PUT /auth/admin/realms/master/users/<id>``: members left out keep their value."""
+        with self.state.lock:
+            if not caller.admin:
+                raise errors.KeycloakForbidden()
+            user = self.data.users.get(user_id)
+            if user is None:
+                raise errors.KeycloakUserNotFound()
+            if email is not None and email != user.email:
+                if not is_email(email):
+                    raise errors.KeycloakBadRequest(f"'{email}' is not a valid email address")
+                if self.data.logins.get(email.lower(), user.id) != user.id:
+                    raise errors.KeycloakEmailExists()
+                if user.email:
+                    self.data.logins.pop(user.email.lower(), None)
+                    self.data.logins[user.username.lower()] = user.id
+                user.email = email  # as /v1/api/user does (see docs/wallaroo.md on letter case)
+                self.data.logins[email.lower()] = user.id
+            if enabled is not None:
+                user.enabled = enabled
+            if first_name is not None:
+                user.first_name = first_name
+            if last_name is not None:
+                user.last_name = last_name
+            if email_verified is not None:
+                user.email_verified = email_verified
+            if required_actions is not None:
+                user.required_actions = list(required_actions)
+
+    # == the GraphQL (Hasura) tables: workspace, workspace_users, user_default_workspace ==
+    # Hasura serves the database behind the REST API, so these are views of the same store.
+    # Rows are plain dicts of a table's columns. Who may read and change what follows the
+    # REST API's rules: admins everything; others the workspaces they belong to and the
+    # members of those; only an OWNER (or an admin) changes members. Refusals are Hasura's
+    # data errors (graphql_errors.py), raised before anything changes.
+    @staticmethod
+    def _may_read(caller: User, workspace: Workspace) -> bool:
+        return caller.admin or caller.id in workspace.members
+
+    @staticmethod
+    def _may_manage(caller: User, workspace: Workspace) -> bool:
+        return caller.admin or workspace.members.get(caller.id) == OWNER
+
+    @staticmethod
+    def _workspace_row(workspace: Workspace) -> dict[str, Any]:
+        """The ``workspace`` columns, plus the model and pipeline ids its relationships list."""
+        return {"id": workspace.id, "name": workspace.name, "created_at": workspace.created_at,
+                "created_by": workspace.created_by, "archived": workspace.archived,
+                "model_ids": list(workspace.models), "pipeline_ids": list(workspace.pipelines)}
+
+    def _member_row(self, workspace_id: int, user_id: str, user_type: str) -> dict[str, Any]:
+        key = (workspace_id, user_id)
+        row_id = self.data.member_row_ids.get(key)
+        if row_id is None:
+            row_id = self.data.member_row_ids[key] = self.data.next_member_row_id
+            self.data.next_member_row_id += 1
+        return {"id": row_id, "user_id": user_id, "user_type": user_type, "workspace_id": workspace_id}
+
+    def _default_workspace(self, user: User) -> Workspace | None:
+        """A user's default workspace: the one named ``<email> - Default Workspace`` (the store
+        keeps no separate ``user_default_workspace`` table)."""
+        if not user.email:
+            return None
+        workspace_id = self.data.workspace_names.get(default_workspace_name(user.email))
+        return None if workspace_id is None else self.data.workspaces[workspace_id]
+
+    def savepoint(self) -> Callable[[], None]:
+        """A function that puts the data back as it is now (a GraphQL mutation is one
+        transaction: when any part of it fails, none of it happened)."""
+        with self.state.lock:
+            saved = clone_data(self, self.data)
+
+        def restore() -> None:
+            with self.state.lock:
+                self.data = saved
+        return restore
+
+    def workspace_rows(self, caller: User, *, workspace_id: int | None = None,
+                       readable_only: bool = True) -> list[dict[str, Any]]:
+        """``workspace`` rows the caller may read, by id (one id: at most that row);
+        ``readable_only=False``: whoever may read them."""
+        with self.state.lock:
+            if workspace_id is not None:
+                found = self.data.workspaces.get(workspace_id)
+                candidates = [found] if found is not None else []
+            else:
+                candidates = sorted(self.data.workspaces.values(), key=lambda w: w.id)
+            return [self._workspace_row(w) for w in candidates if not readable_only or self._may_read(caller, w)]
+
+    def workspace_user_rows(self, caller: User, *, workspace_id: int | None = None) -> list[dict[str, Any]]:
+        """``workspace_users`` rows of the workspaces the caller may read: by workspace id,
+        then in the order the members joined."""
+        with self.state.lock:
+            return [self._member_row(w["id"], user_id, user_type)
+                    for w in self.workspace_rows(caller, workspace_id=workspace_id)
+                    for user_id, user_type in self.data.workspaces[w["id"]].members.items()]
+
+    def default_workspace_rows(self, caller: User, *, user_id: str | None = None) -> list[dict[str, Any]]:
+        """``user_default_workspace`` rows: admins see everyone's, others their own, and only
+        while they may read the workspace."""
+        with self.state.lock:
+            if user_id is not None:
+                found = self.data.users.get(user_id)
+                users = [found] if found is not None else []
+            else:
+                users = list(self.data.users.values())
+            rows = []
+            for user in users:
+                if not caller.admin and user.id != caller.id:
+                    continue
+                workspace = self._default_workspace(user)
+                if workspace is not None and self._may_read(caller, workspace):
+                    rows.append({"user_id": user.id, "workspace_id": workspace.id})
+            return rows
+
+    def _checked_members(self, members: list[MemberInsert]) -> list[tuple[str, str]]:
+        checked = []
+        for member in members:
+            if member.user_id is None:
+                raise gql_errors.NotNullViolation("workspace_users", "user_id")
+            if member.user_id not in self.data.users:  # members are users of the realm
+                raise gql_errors.ForeignKeyViolation("workspace_users", "workspace_users_user_id_fkey")
+            kind = (member.user_type or COLLABORATOR).upper()
+            if kind not in USER_TYPES:
+                raise gql_errors.CheckViolation("workspace_users", "workspace_users_user_type_check")
+            checked.append((member.user_id, kind))
+        return checked
+
+    def _member_conflict(self, workspace_id: int, user_id: str, user_type: str,
+                         on_conflict: ConflictRule | None) -> bool:
+        """A member already there: a uniqueness violation unless ``on_conflict`` catches it;
+        whether it then updates the member's type."""
+        if on_conflict is None or on_conflict.constraint != MEMBER_KEY:
+            raise gql_errors.UniquenessViolation(MEMBER_KEY)
+        row = self._member_row(workspace_id, user_id, user_type)
+        return "user_type" in on_conflict.update_columns and (on_conflict.where is None or on_conflict.where(row))
+
+    def _merged_members(self, workspace_id: int, current: dict[str, str], additions: list[tuple[str, str]],
+                        on_conflict: ConflictRule | None) -> dict[str, str]:
+        """``current`` with ``additions`` inserted, conflicts handled as ``on_conflict`` says."""
+        merged = dict(current)
+        for user_id, kind in additions:
+            if user_id not in merged or self._member_conflict(workspace_id, user_id, merged[user_id], on_conflict):
+                merged[user_id] = kind
+        return merged
+
+    def insert_workspace_row(self, caller: User, *, name: str | None, created_by: str | None, archived: bool | None,
+                             members: list[MemberInsert], members_on_conflict: ConflictRule | None,
+                             default_for: list[str | None], on_conflict: ConflictRule | None) -> dict[str, Any] | None:
+        """``insert_workspace_one``: a new workspace with its members and default-workspace links.
+
+        A taken name is a uniqueness violation unless ``on_conflict`` names
+        ``workspace_name_key``; then the existing row is updated (``update_columns``, if the
+        caller may manage it and ``where`` holds) or left alone: the answer is then null, or,
+        with members or links to insert, Hasura's "affects zero rows" error.
+        """
+        with self.state.lock:
+            data = self.data
+            if name is None:
+                raise gql_errors.NotNullViolation("workspace", "name")
+            if created_by is None and not caller.email:
+                # created_by defaults to the caller's email (REC: default workspaces carry it);
+                # a caller without one gets the error REC seed 002 shows for such users
+                raise gql_errors.ArrayInsertAfterZeroRows()
+            additions = self._checked_members(members)
+            for user_id in default_for:
+                if user_id is None:
+                    raise gql_errors.NotNullViolation("user_default_workspace", "user_id")
+                user = data.users.get(user_id)
+                if user is None:
+                    raise gql_errors.ForeignKeyViolation("user_default_workspace",
+                                                         "user_default_workspace_user_id_fkey")
+                if not user.email or default_workspace_name(user.email) != name:
+                    expected = default_workspace_name(user.email) if user.email else None
+                    raise gql_errors.NotModelled(
+                        f"the mock keeps a user's default workspace as the workspace named '<email>"
+                        f"{DEFAULT_WORKSPACE_SUFFIX}'; '{name}' cannot be the default workspace of user {user_id}"
+                        + (f" (it would have to be named '{expected}')" if expected else " (the user has no email)"))
+            existing_id = data.workspace_names.get(name)
+            if existing_id is None:
+                workspace_id = data.next_workspace_id
+                workspace = Workspace(id=workspace_id, name=name, created_at=iso_timestamp(self._now()),
+                                      created_by=created_by if created_by is not None else caller.email or "",
+                                      archived=bool(archived),
+                                      members=self._merged_members(workspace_id, {}, additions, members_on_conflict))
+                self._add_workspace(data, workspace)
+                return self._workspace_row(workspace)
+            if on_conflict is None or on_conflict.constraint != "workspace_name_key":
+                raise gql_errors.UniquenessViolation("workspace_name_key")
+            existing = data.workspaces[existing_id]
+            updates = on_conflict.update_columns and self._may_manage(caller, existing) and (
+                on_conflict.where is None or on_conflict.where(self._workspace_row(existing)))
+            if not updates:
+                if members or default_for:
+                    raise gql_errors.ArrayInsertAfterZeroRows()
+                return None
+            merged = self._merged_members(existing.id, existing.members, additions, members_on_conflict)
+            if "archived" in on_conflict.update_columns and archived is not None:
+                existing.archived = archived
+            if "created_by" in on_conflict.update_columns and created_by is not None:
+                existing.created_by = created_by
+            for user_id, kind in merged.items():
+                self._set_member(data, existing, user_id, kind)
+            return self._workspace_row(existing)
+
+    def insert_workspace_user_row(self, caller: User, *, workspace_id: int | None, member: MemberInsert,
+                                  on_conflict: ConflictRule | None) -> dict[str, Any] | None:
+        """``insert_workspace_users_one``: add a member (an OWNER's or an admin's right).
+
+        A member already there is a uniqueness violation unless ``on_conflict`` names
+        ``workspace_users_workspace_id_user_id_key``: then its ``user_type`` is updated (if in
+        ``update_columns``) and the row returned, or it is left alone and the answer is null.
+        """
+        with self.state.lock:
+            if workspace_id is None:
+                raise gql_errors.NotNullViolation("workspace_users", "workspace_id")
+            workspace = self.data.workspaces.get(workspace_id)
+            if workspace is None:
+                raise gql_errors.ForeignKeyViolation("workspace_users", "workspace_users_workspace_id_fkey")
+            ((user_id, kind),) = self._checked_members([member])
+            if not self._may_manage(caller, workspace):
+                raise gql_errors.PermissionDenied()
+            current = workspace.members.get(user_id)
+            if current is not None and not self._member_conflict(workspace.id, user_id, current, on_conflict):
+                return None  # the conflict was ignored: no row inserted or updated
+            self._set_member(self.data, workspace, user_id, kind)
+            return self._member_row(workspace.id, user_id, kind)
+
+    def delete_workspace_user_rows(self, caller: User, matches: Callable[[dict[str, Any]], bool], *,
+                                   workspace_id: int | None = None) -> list[dict[str, Any]]:
+        """``delete_workspace_users(where:)``: the members ``matches`` selects among those the
+        caller may manage (``workspace_id`` narrows the search); returns the deleted rows."""
+        with self.state.lock:
+            if workspace_id is not None:
+                found = self.data.workspaces.get(workspace_id)
+                candidates = [found] if found is not None else []
+            else:
+                candidates = sorted(self.data.workspaces.values(), key=lambda w: w.id)
+            doomed = [(workspace, row) for workspace in candidates if self._may_manage(caller, workspace)
+                      for row in [self._member_row(workspace.id, uid, kind) for uid, kind in workspace.members.items()]
+                      if matches(row)]
+            for workspace, row in doomed:
+                self._drop_member(self.data, workspace, row["user_id"])
+                self.data.member_row_ids.pop((workspace.id, row["user_id"]), None)
+            return [row for _, row in doomed]

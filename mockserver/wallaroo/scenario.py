@@ -1,0 +1,125 @@
+"""The ``wallaroo`` section of scenario and state documents: merge, export, clone.
+
+Merging checks each item before adding it, so a rejected item leaves ``data`` as it was
+(the Python helpers add items to the live data this way).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from ..state import shallow_copy
+from ..validation import FieldError, Fields
+from .records import (COLLABORATOR, OWNER, SCENARIO_EPOCH_MS, USER_TYPES, USER_ID_NAMESPACE, Settings, User,
+                      WallarooData, Workspace, add_user, add_workspace, clone_user, clone_workspace,
+                      ensure_default_workspace, find, is_email, iso_timestamp)
+
+
+def merge(data: WallarooData, section: Any, path: str) -> None:
+    fields = Fields(section, path, known=("settings", "users", "workspaces", "next_workspace_id", "next_user_seq"))
+    settings = fields.obj("settings", known=Settings.FIELDS)
+    if settings is not None:
+        s = data.settings
+        s.signing_key = settings.str("signing_key", default=s.signing_key)
+        s.access_token_lifetime = settings.int("access_token_lifetime", default=s.access_token_lifetime, minimum=1)
+        s.refresh_token_lifetime = settings.int("refresh_token_lifetime", default=s.refresh_token_lifetime, minimum=1)
+        s.default_workspace_on_invite = settings.bool("default_workspace_on_invite",
+                                                      default=s.default_workspace_on_invite)
+    wants_default_workspace: list[User] = []
+    for item in fields.objects("users", known=("id", "username", "password", "email", "first_name", "last_name",
+                                                "enabled", "email_verified", "admin", "created_timestamp",
+                                                "required_actions", "default_workspace")):
+        email = item.str("email")
+        username = item.str("username") or email
+        if not username:
+            raise FieldError(item.at("username"), "a user needs a username or an email")
+        if email is not None and not is_email(email):
+            raise FieldError(item.at("email"), f"'{email}' is not an email address")
+        user_id = item.str("id") or str(uuid.uuid5(USER_ID_NAMESPACE, username.lower()))
+        if user_id in data.users:
+            raise FieldError(item.at("id"), f"duplicate user id '{user_id}'")
+        for login in {username.lower(), (email or username).lower()}:
+            if login in data.logins:
+                raise FieldError(item.path, f"a user with the username or email '{login}' already exists")
+        user = User(id=user_id, username=username, password=item.str("password", default=username), email=email,
+                    first_name=item.str("first_name"), last_name=item.str("last_name"),
+                    enabled=item.bool("enabled", default=True),
+                    email_verified=item.bool("email_verified", default=False),
+                    admin=item.bool("admin", default=False),
+                    created_timestamp=item.int("created_timestamp", default=SCENARIO_EPOCH_MS, minimum=0),
+                    required_actions=list(item.str_list("required_actions", default=[])))
+        add_user(data, user)
+        if email and item.bool("default_workspace", default=True):
+            wants_default_workspace.append(user)
+    for item in fields.objects("workspaces", known=("id", "name", "created_at", "created_by", "archived", "models",
+                                                     "pipelines", "members")):
+        name = item.str("name", required=True, nullable=False)
+        if name in data.workspace_names:
+            raise FieldError(item.at("name"), f"duplicate workspace name '{name}'")
+        workspace_id = item.int("id", minimum=1)
+        if workspace_id is None:
+            workspace_id = data.next_workspace_id
+        if workspace_id in data.workspaces:
+            raise FieldError(item.at("id"), f"duplicate workspace id {workspace_id}")
+        members: dict[str, str] = {}
+        for member in item.objects("members", known=("user", "user_type")):
+            ref = member.str("user", required=True, nullable=False)
+            user = find(data, ref)
+            if user is None:
+                raise FieldError(member.at("user"), f"no user with the id, email or username '{ref}'")
+            user_type = (member.str("user_type") or COLLABORATOR).upper()
+            if user_type not in USER_TYPES:
+                raise FieldError(member.at("user_type"), f"expected OWNER or COLLABORATOR, got '{user_type}'")
+            members[user.id] = user_type
+        created_by = item.str("created_by")
+        if created_by is None:
+            owners = [uid for uid, kind in members.items() if kind == OWNER]
+            created_by = owners[0] if owners else ""
+        created_at = item.str("created_at", default=iso_timestamp(SCENARIO_EPOCH_MS / 1000))
+        try:
+            has_offset = datetime.fromisoformat(created_at).utcoffset() is not None
+        except ValueError:
+            has_offset = False
+        if not has_offset or "T" not in created_at:
+            raise FieldError(item.at("created_at"),
+                             f"'{created_at}' is not an ISO 8601 timestamp with an offset "
+                             "(e.g. 2024-07-11T16:51:50.885751+00:00)")
+        add_workspace(data, Workspace(
+            id=workspace_id, name=name, created_at=created_at, created_by=created_by,
+            archived=item.bool("archived", default=False), models=tuple(item.int_list("models", default=())),
+            pipelines=tuple(item.int_list("pipelines", default=())), members=members))
+    for user in wants_default_workspace:
+        ensure_default_workspace(data, user, created_at=iso_timestamp(user.created_timestamp / 1000))
+    data.next_workspace_id = max(data.next_workspace_id, fields.int("next_workspace_id", default=1, minimum=1))
+    data.next_user_seq = max(data.next_user_seq, fields.int("next_user_seq", default=1, minimum=1))
+
+def export(data: WallarooData) -> dict[str, Any]:
+    s = data.settings
+    return {
+        "settings": {name: getattr(s, name) for name in Settings.FIELDS},
+        "users": [user.export() for user in data.users.values()],
+        "workspaces": [workspace.export() for workspace in data.workspaces.values()],
+        "next_workspace_id": data.next_workspace_id,
+        "next_user_seq": data.next_user_seq,
+    }
+
+
+def clone(data: WallarooData) -> WallarooData:
+    """An independent copy of ``data`` (the store's reset, load and import use it).
+
+    Each container and each mutable object (settings, users, workspaces) is copied
+    once; plain values are shared. tests/test_state_clone.py checks that every field of
+    every dataclass here is copied or immutable.
+    """
+    copied = shallow_copy(data)
+    copied.settings = shallow_copy(data.settings)
+    copied.users = {user_id: clone_user(user) for user_id, user in data.users.items()}
+    copied.workspaces = {workspace_id: clone_workspace(workspace)
+                         for workspace_id, workspace in data.workspaces.items()}
+    copied.logins = data.logins.copy()
+    copied.workspace_names = data.workspace_names.copy()
+    copied.user_workspaces = {user_id: ids.copy() for user_id, ids in data.user_workspaces.items()}
+    copied.member_row_ids = data.member_row_ids.copy()
+    return copied
