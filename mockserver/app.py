@@ -282,7 +282,7 @@ def _error_response_with_hint(error: ApiError, api: Any) -> Response:
               for rule in current_app.url_map.iter_rules() if rule.endpoint != "static" and api.owns(rule.rule)]
     body = error.body(g.get("request_id", ""))
     hints = closest_routes(request.method, request.path, routes)
-    if hints and isinstance(body, dict):
+    if hints and isinstance(body, dict) and "errors" not in body:  # GraphQL answers keep Hasura's exact shape
         body[CLOSEST_ROUTES] = hints
     response = app_json(body, error.status)
     for key, value in error.headers().items():

@@ -58,6 +58,8 @@ def sdk_error(mockserver, call) -> ClientRequestException:
 def assert_error(response: requests.Response, status: int, code: str, message: str | None = None) -> dict:
     assert response.status_code == status, response.text
     body = response.json()
+    hints = body.pop("closest_routes", None)  # only an unknown route's 404 names the closest ones
+    assert hints is None or (status == 404 and all(isinstance(hint, str) for hint in hints)), hints
     assert list(body) == ["error_msg", "error_code", "request_id"]
     assert body["error_code"] == code
     assert body["request_id"] == response.headers["X-Request-Id"]
