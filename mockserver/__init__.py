@@ -20,6 +20,6 @@ from .journal import Journal, RecordedRequest
 from .server import MockServer
 from .state import ScenarioError, State
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = ["ApiError", "Journal", "MockServer", "RecordedRequest", "ScenarioError", "State", "__version__"]

@@ -11,7 +11,6 @@ import difflib
 import io
 import json
 import logging
-import os
 import time
 from typing import Any
 
@@ -23,6 +22,10 @@ from werkzeug.wsgi import get_content_length
 from .context import MockContext, current
 from .errors import ApiError, DropConnection
 from .journal import UnparsedJson
+from .responses import app_json, new_request_id, request_headers
+
+# app_json and request_headers were first defined here; importers of mockserver.app keep them
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "UnknownPathError", "app_json", "create_app", "request_headers"]
 
 logger = logging.getLogger("mockserver")
 
@@ -73,7 +76,7 @@ def _before_request() -> Response | None:
     req = request._get_current_object()  # type: ignore[attr-defined]
     local = g._get_current_object()  # type: ignore[attr-defined]
     local.started = time.perf_counter()
-    local.request_id = _new_request_id()
+    local.request_id = new_request_id()
     api = local.api = ctx.api_for(req.path)
     _enforce_body_cap(req)
     rule = ctx.faults.take(req.method, req.path, api.name if api else None)
@@ -88,7 +91,7 @@ def _before_request() -> Response | None:
     if rule.status is None:
         return None  # latency only: the API answers as usual
     if rule.body is None:
-        response = _error_response(_api_error(rule.status, "Fault injected by the mock server."))
+        response = error_response(error_for_status(rule.status, "Fault injected by the mock server."))
     elif isinstance(rule.body, str):
         response = Response(rule.body, status=rule.status, mimetype="text/plain")
     else:
@@ -96,17 +99,6 @@ def _before_request() -> Response | None:
     for key, value in (rule.headers or {}).items():
         response.headers[key] = value
     return response
-
-
-def _new_request_id() -> str:
-    """``uuid.uuid4().hex`` (random, version 4, RFC 4122 variant) without building a UUID object."""
-    value = int.from_bytes(os.urandom(16), "big")
-    value = (value & _UUID4_CLEAR) | _UUID4_SET
-    return f"{value:032x}"
-
-
-_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 def _enforce_body_cap(req: Any = None) -> None:
@@ -135,23 +127,6 @@ def _enforce_body_cap(req: Any = None) -> None:
     except RequestEntityTooLarge:
         g.body_too_large = True
         raise
-
-
-def app_json(body: Any, status: int = 200) -> Response:
-    from flask import current_app
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    encoder = app.extensions.get("mockserver.json_encoder")
-    text = encoder.encode(body) if encoder is not None else app.json.dumps(body, separators=(",", ":"))
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        # a lone surrogate (e.g. from a scenario file) has no UTF-8 form: \u-escape it
-        # rather than fail while answering, possibly while answering an error
-        data = current_app.json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-    # content_type, not mimetype: the same header ("application/json" gets no charset),
-    # without working it out on every answer
-    return app.response_class(data, status=status, content_type="application/json")
 
 
 def _after_request(response: Response) -> Response:
@@ -206,35 +181,8 @@ def _record(status: int | None, response: Response | None, local: Any = None) ->
     del entry
 
 
-#: WSGI environ key -> header name ("" for keys that are not headers), filled as seen
-_HEADER_NAMES: dict[str, str] = {}
-
-
-def request_headers(environ: dict[str, Any]) -> dict[str, str]:
-    """``dict(request.headers)`` (same names, values and order), at a third of the cost.
-
-    Werkzeug's ``EnvironHeaders`` title-cases every ``HTTP_*`` key on every pass; the
-    journal copies the headers of every request, so the names are worked out once.
-    """
-    headers = {}
-    names = _HEADER_NAMES
-    for key, value in environ.items():
-        name = names.get(key)
-        if name is None:
-            if key[:5] == "HTTP_" and key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                name = key[5:].replace("_", "-").title()
-            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                name = key.replace("_", "-").title()
-            else:
-                name = ""
-            if len(names) < 4096:
-                names[key] = name
-        if name and (value or key[:5] == "HTTP_"):  # empty CONTENT_TYPE/LENGTH are no header
-            headers[name] = value
-    return headers
-
-
-def _api_error(status: int, message: str) -> ApiError:
+def error_for_status(status: int, message: str) -> ApiError:
+    """An error with ``status`` in the shape of the API that owns the current request's path."""
     api = g.get("api")
     if api is None:
         api = current().api_for(request.path)
@@ -260,7 +208,8 @@ class UnknownPathError(ApiError):
         return body
 
 
-def _error_response(error: ApiError) -> Response:
+def error_response(error: ApiError) -> Response:
+    """``error`` rendered as its API renders errors, with the request's id."""
     response = app_json(error.body(g.get("request_id", "")), error.status)
     for key, value in error.headers().items():
         response.headers[key] = value
@@ -290,30 +239,8 @@ def _error_response_with_hint(error: ApiError, api: Any) -> Response:
     return response
 
 
-def render_refused_request(app: Flask, path: str, status: int,
-                           message: str) -> tuple[str, list[tuple[str, str]], bytes]:
-    """``(status line, headers, body)`` for a request the HTTP server refused before the app saw it.
-
-    waitress answers requests it cannot parse (a bad request line, a control character in
-    a header, a header block over its limit) by itself, in plain text. This renders the
-    failure as the API owning ``path`` renders its own errors, so those answers keep the
-    error shape too (docs/guarantees.md).
-    """
-    try:
-        context = app.test_request_context("/", environ_overrides={"PATH_INFO": path or "/"})
-    except Exception:  # a path werkzeug cannot take: answer as for an unknown path
-        context = app.test_request_context("/")
-    with context:
-        g.request_id = _new_request_id()
-        api = g.api = current().api_for(request.path)
-        response = _error_response(_api_error(status, message))
-        if api is not None and api.request_id_header:
-            response.headers["X-Request-Id"] = g.request_id
-        return response.status, list(response.headers.items()), response.get_data()
-
-
 def _render_api_error(error: ApiError) -> Response:
-    return _error_response(error)
+    return error_response(error)
 
 
 def _render_http_error(error: HTTPException) -> Response:
@@ -326,11 +253,11 @@ def _render_http_error(error: HTTPException) -> Response:
         message = f"No route for {request.method} {request.path}."
     else:
         message = error.description or error.name
-    api_error = _api_error(status, message)
+    api_error = error_for_status(status, message)
     if status == 404 and g.get("api") is not None:
         response = _error_response_with_hint(api_error, g.api)
     else:
-        response = _error_response(api_error)
+        response = error_response(api_error)
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
@@ -340,4 +267,4 @@ def _render_unexpected_error(error: Exception) -> Response:
     if isinstance(error, DropConnection):  # pragma: no cover - BaseException never lands here
         raise error
     logger.exception("unexpected error while answering %s %s", request.method, request.path)
-    return _error_response(_api_error(500, f"Internal error in the mock server: {type(error).__name__}."))
+    return error_response(error_for_status(500, f"Internal error in the mock server: {type(error).__name__}."))

@@ -30,7 +30,7 @@ import sys
 import threading
 from typing import Any, Sequence, TextIO
 
-from . import __version__
+from ._version import __version__
 from . import scenarios as scenario_files
 from .server import DEFAULT_SCENARIOS, MockServer
 from .state import ScenarioError

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .transport import BaseUrlSession, InProcessSession, WsgiAdapter, httpx_transport
+from .inprocess import BaseUrlSession, InProcessSession, WsgiAdapter, httpx_transport
 
 if TYPE_CHECKING:
     import requests

@@ -21,7 +21,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .journal import path_matches
+from .matching import is_control_path, path_matches
 from .validation import FieldError, Fields
 
 
@@ -60,7 +60,7 @@ class FaultRule:
 
     def applies_to(self, method: str, path: str, api: str | None) -> bool:
         # the control API is never faulted: a catch-all rule must not lock the test out
-        if api == "control" or path.startswith("/__mock/"):
+        if api == "control" or is_control_path(path):
             return False
         if self.method and self.method.upper() != method:
             return False

@@ -18,7 +18,6 @@ sent instead of only what was expected::
 from __future__ import annotations
 
 import difflib
-import functools
 import itertools
 import json as jsonlib
 import re
@@ -28,8 +27,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
+from .matching import CONTROL_PREFIX as _CONTROL_PREFIX
+from .matching import is_control_path, path_matches
+
 _BODY_LIMIT = 64 * 1024
-CONTROL_PREFIX = "/__mock/"
+#: kept for importers of ``journal.CONTROL_PREFIX``; the prefix itself lives in ``matching``
+CONTROL_PREFIX = _CONTROL_PREFIX + "/"
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -149,27 +152,6 @@ def json_subset_diff(expected: Any, actual: Any, path: str = "json") -> list[str
     return []
 
 
-@functools.lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    parts = []
-    for token in re.split(r"(\*\*|\*|\?)", pattern):
-        if token == "**":
-            parts.append(".*")
-        elif token == "*":
-            parts.append("[^/]*")
-        elif token == "?":
-            parts.append("[^/]")
-        else:
-            parts.append(re.escape(token))
-    return re.compile("".join(parts) + r"\Z")
-
-
-def path_matches(pattern: str, path: str) -> bool:
-    """Does ``path`` match ``pattern``? ``*`` matches within one path segment, ``**`` across
-    segments, ``?`` one character; anything else matches itself (``/v1/*/workspaces/**``)."""
-    return pattern == path or bool(_glob_regex(pattern).match(path))
-
-
 def _split_path(path: str | None, query: dict[str, str] | None) -> tuple[str | None, dict[str, str] | None]:
     """``/x?a=1`` as path ``/x`` and query ``{"a": "1"}`` (merged with an explicit query)."""
     if path is None or "?" not in path:
@@ -253,7 +235,7 @@ class RequestMatcher:
         return " ".join(parts) + (f" with {', '.join(details)}" if details else "")
 
     def targets_control(self) -> bool:
-        return bool(self.path and self.path.startswith(CONTROL_PREFIX)) or self.api == "control"
+        return bool(self.path and is_control_path(self.path)) or self.api == "control"
 
     def _probe(self) -> str:
         body = _short(self.json, 500) if self.json is not None else ""
@@ -301,7 +283,7 @@ class Journal:
         with self._lock:
             entries = list(self._entries)
         if not include_control:
-            entries = [entry for entry in entries if not entry.path.startswith(CONTROL_PREFIX)]
+            entries = [entry for entry in entries if not is_control_path(entry.path)]
         return entries
 
     def __len__(self) -> int:

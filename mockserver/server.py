@@ -2,8 +2,7 @@
 
 It owns a store (:class:`~mockserver.state.State`), the request journal, the fault
 injector and the Flask app, and can serve them over a socket from a background thread
-(waitress: keep-alive and a thread pool, so one test client is not throttled by a new
-TCP connection per request) or in-process with no socket at all.
+(:mod:`mockserver.serving`) or in-process with no socket at all (:mod:`mockserver.inprocess`).
 """
 
 from __future__ import annotations
@@ -15,15 +14,16 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
-from urllib.parse import unquote_to_bytes
 
 from . import scenarios as scenario_files
+from . import serving
 from .api import Api
 from .app import DEFAULT_MAX_BODY_BYTES, create_app
 from .context import MockContext
-from .errors import DropConnection
 from .faults import FaultInjector
+from .inprocess import INPROCESS_BASE_URL
 from .journal import Journal
+from .matching import CONTROL_PREFIX
 from .state import ScenarioError, State
 
 if TYPE_CHECKING:
@@ -42,8 +42,6 @@ DEFAULT_SCENARIOS = ("default",)
 DEFAULT_WALLAROO_USER = "developer@example.com"
 DEFAULT_MODELARTS_USER = "modelarts-dev"
 APIS = ("wallaroo", "modelarts")
-#: the base URL of in-process clients (nothing listens there; requests never leave the process)
-INPROCESS_BASE_URL = "http://mockserver.local"
 
 
 def all_apis() -> list[Api]:
@@ -85,7 +83,6 @@ class MockServer:
         #: the plugin fails a test at teardown if a request matched no route while this is set
         self.strict = False
         self._server: Any = None
-        self._thread: threading.Thread | None = None
         self._save_lock = threading.Lock()
         self._baseline_key: str | None = None
         self._baseline_generation = -1
@@ -98,36 +95,15 @@ class MockServer:
         """Listen on ``host:port`` (port 0 picks a free one) and serve from a background thread."""
         if self._server is not None:
             return self
-        from waitress.server import create_server
-
-        self._server = create_server(_wsgi_for_waitress(self.app), host=self.host, port=self.port,
-                                     threads=self.threads, ident="mockserver", clear_untrusted_proxy_headers=True,
-                                     channel_timeout=60, connection_limit=1000, expose_tracebacks=False)
-        self._server.channel_class = _channel_with_api_errors(self.app)
-        self.port = int(self._server.effective_port)  # waitress reports it as a string
-        self._thread = threading.Thread(target=self._server.run, name=f"mockserver:{self.port}", daemon=True)
-        self._thread.start()
+        self._server = serving.serve(self.app, host=self.host, port=self.port, threads=self.threads)
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Stop listening and close open connections; saves the state file if one is set."""
         server, self._server = self._server, None
         if server is not None:
-            from waitress import wasyncore
-
-            # close_all runs on the server's own loop thread, woken by the trigger, so
-            # stopping takes milliseconds rather than the loop's poll timeout.
-            try:
-                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-            except OSError:
-                pass  # the wake-up pipe is already closed: the loop is ending or gone
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-                if self._thread.is_alive():  # never woke up: close from here instead
-                    wasyncore.close_all(server._map, ignore_all=True)
-                    self._thread.join(timeout=5)
-            server.task_dispatcher.shutdown(timeout=1)
-        self._thread = None
+            server.stop()
         if self.state_file is not None:
             self.save_state(self.state_file)
 
@@ -382,74 +358,15 @@ class MockServer:
 
     def httpx_transport(self) -> Any:
         """An ``httpx`` transport calling the app in-process (``httpx.Client(transport=...)``)."""
-        from .transport import httpx_transport
+        from .inprocess import httpx_transport
 
         return httpx_transport(self.app)
 
     def _known_routes(self) -> list[tuple[str, str]]:
         routes = []
         for rule in self.app.url_map.iter_rules():
-            if rule.endpoint == "static" or rule.rule.startswith("/__mock"):
+            if rule.endpoint == "static" or rule.rule.startswith(CONTROL_PREFIX):
                 continue
             methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
             routes.append(("/".join(methods), rule.rule))
         return routes
-
-
-def _channel_with_api_errors(app: Any) -> Any:
-    """waitress's connection class, with waitress's own error answers in the owning API's shape.
-
-    waitress refuses unparsable requests (and answers app crashes outside Flask) with a
-    plain-text page of its own; these go through :func:`~mockserver.app.render_refused_request`.
-    """
-    from waitress.channel import HTTPChannel
-    from waitress.task import ErrorTask
-
-    from .app import render_refused_request
-
-    class ApiShapedErrorTask(ErrorTask):
-        def execute(self) -> None:
-            error = self.request.error
-            status, headers, body = render_refused_request(app, _refused_path(self.request), error.code,
-                                                           f"{error.reason}: {error.body}")
-            self.status = status
-            self.response_headers.extend(headers)
-            self.set_close_on_finish()
-            self.content_length = len(body)
-            self.write(body)
-
-    class Channel(HTTPChannel):
-        error_task_class = ApiShapedErrorTask
-
-    return Channel
-
-
-def _refused_path(parsed: Any) -> str:
-    """The path of a request waitress refused: parsed, or read from its request line when the
-    headers failed first; decoded like PATH_INFO (latin-1), so that the same API owns it."""
-    if getattr(parsed, "path", ""):
-        return parsed.path
-    parts = (getattr(parsed, "first_line", b"") or b"").split(b" ")
-    if len(parts) == 3:
-        return unquote_to_bytes(parts[1].split(b"?", 1)[0].decode("latin-1")).decode("latin-1")
-    return "/"
-
-
-def _wsgi_for_waitress(app: Any) -> Any:
-    """Translate :class:`DropConnection` into waitress's way of closing a connection."""
-    from waitress.channel import ClientDisconnected
-
-    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
-        try:
-            return app(environ, start_response)
-        except DropConnection:
-            raise ClientDisconnected() from None
-
-    return wsgi
-
-
-def _wsgi_for_inprocess(app: Any) -> Any:
-    """In-process transports see a dropped connection as a connection error."""
-    from .transport import wsgi_for_inprocess
-
-    return wsgi_for_inprocess(app)

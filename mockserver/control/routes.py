@@ -14,17 +14,18 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from .. import __version__
+from .._version import __version__
 from .. import scenarios as scenario_files
-from ..app import app_json
+from ..responses import app_json
 from ..clock import MAX_EPOCH, to_epoch, to_seconds
 from ..context import current, json_body
 from ..journal import RequestMatcher
+from ..matching import CONTROL_PREFIX, is_control_path
 from ..state import ScenarioError
 from ..validation import FieldError, Fields
 from . import exceptions as errors
 
-blueprint = Blueprint("control", __name__, url_prefix="/__mock")
+blueprint = Blueprint("control", __name__, url_prefix=CONTROL_PREFIX)
 
 MATCHER_FIELDS = ("method", "path", "api", "status", "json", "query", "headers", "form")
 
@@ -200,7 +201,7 @@ def list_requests() -> Response:
     journal = current().journal
     entries = journal.find(**_journal_filter())
     if not include_control:
-        entries = [e for e in entries if not e.path.startswith("/__mock/")]
+        entries = [e for e in entries if not is_control_path(e.path)]
     entries = _limit(entries)
     return app_json({"count": len(entries), "requests": [entry.to_dict() for entry in entries]})
 

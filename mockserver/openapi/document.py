@@ -6,7 +6,7 @@ import copy
 import functools
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from . import control, modelarts, wallaroo
 
 OPENAPI_VERSION = "3.0.3"

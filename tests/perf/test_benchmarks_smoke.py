@@ -21,7 +21,7 @@ from werkzeug.datastructures import EnvironHeaders
 from werkzeug.test import EnvironBuilder
 
 from mockserver import MockServer
-from mockserver.app import _new_request_id, app_json, request_headers
+from mockserver.responses import app_json, new_request_id, request_headers
 from mockserver.journal import RecordedRequest, UnparsedJson
 from mockserver.wallaroo import tokens
 
@@ -102,7 +102,7 @@ def test_request_headers_equal_werkzeugs_environ_headers(headers):
 
 
 def test_request_ids_are_uuid4_hex():
-    ids = {_new_request_id() for _ in range(500)}
+    ids = {new_request_id() for _ in range(500)}
     assert len(ids) == 500
     for value in ids:
         parsed = uuid.UUID(value)

@@ -11,7 +11,6 @@ import json
 
 import pytest
 import requests
-import wallaroo
 from gql.transport.exceptions import TransportQueryError
 from wallaroo.user import User
 

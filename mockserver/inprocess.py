@@ -1,0 +1,150 @@
+"""In-process transports: HTTP calls answered by the WSGI app, with no socket.
+
+(Was ``mockserver.transport``, which still re-exports everything here.)
+
+* :class:`BaseUrlSession` lets tests write ``session.post("/v1/api/workspaces/list", json={})``.
+* :class:`WsgiAdapter` is a ``requests`` transport adapter that builds a WSGI environ from
+  the prepared request and runs the app in the calling thread.
+* :class:`InProcessSession` is a :class:`BaseUrlSession` with that adapter mounted.
+* :class:`HttpxWsgiTransport` does the same for ``httpx`` clients (and so for the
+  Wallaroo SDK's generated client).
+
+A fault that drops the connection surfaces as the client's own connection error
+(``requests.ConnectionError``, ``httpx.RemoteProtocolError``), as it would over a socket.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any, Mapping
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.response import HTTPResponse
+from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+from .errors import DropConnection
+
+#: the base URL of in-process clients (nothing listens there; requests never leave the process)
+INPROCESS_BASE_URL = "http://mockserver.local"
+
+
+def wsgi_for_inprocess(app: Any) -> Any:
+    """Wrap a WSGI app so a dropped connection becomes ``ConnectionResetError``."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        # In-process, wsgi.input is always a finite buffer. Saying so lets Werkzeug read a
+        # chunked body (no Content-Length), which it would otherwise take as empty (and so
+        # also skip the body cap).
+        environ.setdefault("wsgi.input_terminated", True)
+        try:
+            return app(environ, start_response)
+        except DropConnection as drop:
+            raise ConnectionResetError(f"connection dropped by {drop}") from None
+
+    return wsgi
+
+
+class BaseUrlSession(requests.Session):
+    """A session that resolves relative URLs against ``base_url``."""
+
+    def __init__(self, base_url: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/") + "/"
+        if headers:
+            self.headers.update(headers)
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if isinstance(url, bytes):
+            url = url.decode()
+        return super().request(method, urljoin(self.base_url, url.lstrip("/")) if "://" not in url else url,
+                               *args, **kwargs)
+
+
+def _body_bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if hasattr(body, "read"):  # data=open(...)
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    # a generator of chunks (chunked upload)
+    return b"".join(chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk) for chunk in body)
+
+
+class WsgiAdapter(BaseAdapter):
+    """Answer ``requests`` calls by running a WSGI app in the calling thread."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__()
+        self.app = wsgi_for_inprocess(app)
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        builder = EnvironBuilder(path=parts.path or "/", base_url=f"{parts.scheme}://{parts.netloc}",
+                                 query_string=parts.query, method=request.method or "GET",
+                                 headers=dict(request.headers), data=_body_bytes(request.body))
+        try:
+            environ = builder.get_environ()
+        finally:
+            builder.close()
+        try:
+            app_iter, status, headers = run_wsgi_app(self.app, environ, buffered=True)
+        except ConnectionResetError as error:
+            raise requests.ConnectionError(str(error), request=request) from None
+        try:
+            data = b"".join(app_iter)
+        finally:
+            if hasattr(app_iter, "close"):
+                app_iter.close()
+        code = int(status.split(" ", 1)[0])
+        raw = HTTPResponse(body=BytesIO(data), headers=list(headers.items()), status=code,
+                           reason=status.split(" ", 1)[1] if " " in status else "", preload_content=False,
+                           decode_content=False)
+        response = requests.Response()
+        response.status_code = code
+        response.headers = CaseInsensitiveDict(headers.items())
+        response.raw = raw
+        response.reason = raw.reason
+        response.url = request.url or ""
+        response.request = request
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response._content = data
+        response._content_consumed = True
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+class InProcessSession(BaseUrlSession):
+    """A :class:`BaseUrlSession` whose every request is answered in-process."""
+
+    def __init__(self, app: Any, base_url: str = INPROCESS_BASE_URL, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(base_url, headers)
+        adapter = WsgiAdapter(app)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+
+def httpx_transport(app: Any) -> Any:
+    """An ``httpx`` transport that runs ``app`` in-process (imported lazily: httpx is optional)."""
+    import httpx
+
+    class HttpxWsgiTransport(httpx.WSGITransport):
+        """httpx's WSGI transport, with dropped connections raised as httpx would over a socket."""
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            try:
+                return super().handle_request(request)
+            except ConnectionResetError:
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.",
+                                                request=request) from None
+
+    return HttpxWsgiTransport(app=wsgi_for_inprocess(app))
