@@ -7,7 +7,7 @@ from flask import has_request_context, request
 from ..api import Api
 from ..errors import ApiError
 from .exceptions import HttpError, KeycloakHttpError
-from .graphql_errors import GraphQLHttpError
+from .graphql.errors import GraphQLHttpError
 from .backend import WallarooBackend
 from .routes import blueprint
 

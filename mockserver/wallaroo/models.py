@@ -4,8 +4,9 @@ Import from those; this module only re-exports them."""
 
 from __future__ import annotations
 
-from .backend import ConflictRule, MemberInsert, WallarooBackend
-from .records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, KNOWN_CLIENTS, MEMBER_KEY, OWNER, SCENARIO_EPOCH_MS,
+from .backend import WallarooBackend
+from .graphql.tables import MEMBER_KEY, ConflictRule, MemberInsert
+from .records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, KNOWN_CLIENTS, OWNER, SCENARIO_EPOCH_MS,
                       USER_TYPES, Settings, User, WallarooData, Workspace, default_workspace_name, is_dns_compliant,
                       is_email, iso_timestamp)
 

@@ -20,8 +20,6 @@ COLLABORATOR = "COLLABORATOR"
 USER_TYPES = (OWNER, COLLABORATOR)
 KNOWN_CLIENTS = ("sdk-client", "api-client", "admin-cli", "account", "security-admin-console")
 DEFAULT_WORKSPACE_SUFFIX = " - Default Workspace"
-#: the unique constraint of workspace memberships (one row per workspace and user)
-MEMBER_KEY = "workspace_users_workspace_id_user_id_key"
 # Scenario items without a timestamp get this one, so a scenario always loads the same.
 SCENARIO_EPOCH_MS = 1735689600000  # 2025-01-01T00:00:00Z
 _DNS_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")

@@ -158,7 +158,7 @@ def users_edit() -> Response:
 # -- GraphQL (Hasura): what the high-level SDK reads and changes workspaces through ---
 @blueprint.post("/v1/graphql")
 def graphql() -> Response:
-    """Answered 200 whatever happens, errors included, as Hasura does (see graphql.py)."""
+    """Answered 200 whatever happens, errors included, as Hasura does (see graphql/engine.py)."""
     from .graphql import answer  # graphql-core is loaded on the first GraphQL request
 
     return ok(answer(backend(), request.headers.get("Authorization"), json_body))

@@ -18,9 +18,9 @@ from typing import Any, Mapping
 import pytest
 import requests
 
-from mockserver.modelarts.models import ModelArtsBackend
+from mockserver.modelarts.backend import ModelArtsBackend
 from mockserver.state import State
-from mockserver.wallaroo.models import WallarooBackend
+from mockserver.wallaroo.backend import WallarooBackend
 
 from conftest import PROJECT, TOKEN_PATH
 

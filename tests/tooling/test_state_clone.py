@@ -22,6 +22,7 @@ from mockserver.modelarts import records as modelarts_records
 from mockserver.modelarts.quotas import CATALOGUE
 from mockserver.state import State, clone_data
 from mockserver.wallaroo import records as wallaroo_records
+from mockserver.wallaroo.graphql.tables import Tables
 
 MODELARTS_SCENARIO: dict[str, Any] = {
     "settings": {"delete_delay_seconds": 60, "max_workspaces_per_project": 50, "allow_cjk_names": True},
@@ -311,7 +312,7 @@ def test_wallaroo_reset_undoes_every_kind_of_change():
                         email_verified=True, required_actions=[])
     backend.invite(admin, email="clone-invited@example.com", password="pw", roles=None, require_reset=True)
     backend.add_workspace(name="clone-added", members=[{"user": "clone-member"}])
-    backend.workspace_user_rows(admin)
+    Tables(backend).workspace_user_rows(admin)  # gives the GraphQL membership rows their ids
     backend.data.settings.access_token_lifetime = 1
     server.reset()
     assert backend.data == baseline

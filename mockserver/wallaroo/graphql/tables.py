@@ -1,0 +1,270 @@
+"""The GraphQL (Hasura) tables ``workspace``, ``workspace_users`` and ``user_default_workspace``
+over the Wallaroo store, with PostgreSQL's constraint names and Hasura's ``on_conflict``.
+
+Hasura serves the database behind the REST API, so these are views of the same store: a
+:class:`Tables` works on its backend's data, under the store lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from ...state import clone_data
+from ..records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, OWNER, USER_TYPES, User, Workspace, add_workspace,
+                       default_workspace_name, drop_member, iso_timestamp, set_member)
+from . import errors as gql_errors
+
+if TYPE_CHECKING:
+    from ..backend import WallarooBackend
+
+#: the unique constraint of workspace memberships (one row per workspace and user)
+MEMBER_KEY = "workspace_users_workspace_id_user_id_key"
+
+
+@dataclass
+class ConflictRule:
+    """Hasura's ``on_conflict``: which unique constraint it catches, the columns it then
+    updates (none: the row is left alone) and the rows it may update (``where``)."""
+
+    constraint: str
+    update_columns: list[str] = field(default_factory=list)
+    where: Callable[[dict[str, Any]], bool] | None = None
+
+
+@dataclass
+class MemberInsert:
+    """One ``workspace_users`` row to insert (None: the column was not given)."""
+
+    user_id: str | None
+    user_type: str | None
+
+
+class Tables:
+    """The GraphQL tables of one backend's store."""
+
+    def __init__(self, backend: WallarooBackend) -> None:
+        self.backend = backend
+
+    # Rows are plain dicts of a table's columns. Who may read and change what follows the
+    # REST API's rules: admins everything; others the workspaces they belong to and the
+    # members of those; only an OWNER (or an admin) changes members. Refusals are Hasura's
+    # data errors (errors.py), raised before anything changes.
+    @staticmethod
+    def _may_read(caller: User, workspace: Workspace) -> bool:
+        return caller.admin or caller.id in workspace.members
+
+    @staticmethod
+    def _may_manage(caller: User, workspace: Workspace) -> bool:
+        return caller.admin or workspace.members.get(caller.id) == OWNER
+
+    @staticmethod
+    def _workspace_row(workspace: Workspace) -> dict[str, Any]:
+        """The ``workspace`` columns, plus the model and pipeline ids its relationships list."""
+        return {"id": workspace.id, "name": workspace.name, "created_at": workspace.created_at,
+                "created_by": workspace.created_by, "archived": workspace.archived,
+                "model_ids": list(workspace.models), "pipeline_ids": list(workspace.pipelines)}
+
+    def _member_row(self, workspace_id: int, user_id: str, user_type: str) -> dict[str, Any]:
+        key = (workspace_id, user_id)
+        row_id = self.backend.data.member_row_ids.get(key)
+        if row_id is None:
+            row_id = self.backend.data.member_row_ids[key] = self.backend.data.next_member_row_id
+            self.backend.data.next_member_row_id += 1
+        return {"id": row_id, "user_id": user_id, "user_type": user_type, "workspace_id": workspace_id}
+
+    def _default_workspace(self, user: User) -> Workspace | None:
+        """A user's default workspace: the one named ``<email> - Default Workspace`` (the store
+        keeps no separate ``user_default_workspace`` table)."""
+        if not user.email:
+            return None
+        workspace_id = self.backend.data.workspace_names.get(default_workspace_name(user.email))
+        return None if workspace_id is None else self.backend.data.workspaces[workspace_id]
+
+    def savepoint(self) -> Callable[[], None]:
+        """A function that puts the data back as it is now (a GraphQL mutation is one
+        transaction: when any part of it fails, none of it happened)."""
+        with self.backend.state.lock:
+            saved = clone_data(self.backend, self.backend.data)
+
+        def restore() -> None:
+            with self.backend.state.lock:
+                self.backend.data = saved
+        return restore
+
+    def workspace_rows(self, caller: User, *, workspace_id: int | None = None,
+                       readable_only: bool = True) -> list[dict[str, Any]]:
+        """``workspace`` rows the caller may read, by id (one id: at most that row);
+        ``readable_only=False``: whoever may read them."""
+        with self.backend.state.lock:
+            if workspace_id is not None:
+                found = self.backend.data.workspaces.get(workspace_id)
+                candidates = [found] if found is not None else []
+            else:
+                candidates = sorted(self.backend.data.workspaces.values(), key=lambda w: w.id)
+            return [self._workspace_row(w) for w in candidates if not readable_only or self._may_read(caller, w)]
+
+    def workspace_user_rows(self, caller: User, *, workspace_id: int | None = None) -> list[dict[str, Any]]:
+        """``workspace_users`` rows of the workspaces the caller may read: by workspace id,
+        then in the order the members joined."""
+        with self.backend.state.lock:
+            return [self._member_row(w["id"], user_id, user_type)
+                    for w in self.workspace_rows(caller, workspace_id=workspace_id)
+                    for user_id, user_type in self.backend.data.workspaces[w["id"]].members.items()]
+
+    def default_workspace_rows(self, caller: User, *, user_id: str | None = None) -> list[dict[str, Any]]:
+        """``user_default_workspace`` rows: admins see everyone's, others their own, and only
+        while they may read the workspace."""
+        with self.backend.state.lock:
+            if user_id is not None:
+                found = self.backend.data.users.get(user_id)
+                users = [found] if found is not None else []
+            else:
+                users = list(self.backend.data.users.values())
+            rows = []
+            for user in users:
+                if not caller.admin and user.id != caller.id:
+                    continue
+                workspace = self._default_workspace(user)
+                if workspace is not None and self._may_read(caller, workspace):
+                    rows.append({"user_id": user.id, "workspace_id": workspace.id})
+            return rows
+
+    def _checked_members(self, members: list[MemberInsert]) -> list[tuple[str, str]]:
+        checked = []
+        for member in members:
+            if member.user_id is None:
+                raise gql_errors.NotNullViolation("workspace_users", "user_id")
+            if member.user_id not in self.backend.data.users:  # members are users of the realm
+                raise gql_errors.ForeignKeyViolation("workspace_users", "workspace_users_user_id_fkey")
+            kind = (member.user_type or COLLABORATOR).upper()
+            if kind not in USER_TYPES:
+                raise gql_errors.CheckViolation("workspace_users", "workspace_users_user_type_check")
+            checked.append((member.user_id, kind))
+        return checked
+
+    def _member_conflict(self, workspace_id: int, user_id: str, user_type: str,
+                         on_conflict: ConflictRule | None) -> bool:
+        """A member already there: a uniqueness violation unless ``on_conflict`` catches it;
+        whether it then updates the member's type."""
+        if on_conflict is None or on_conflict.constraint != MEMBER_KEY:
+            raise gql_errors.UniquenessViolation(MEMBER_KEY)
+        row = self._member_row(workspace_id, user_id, user_type)
+        return "user_type" in on_conflict.update_columns and (on_conflict.where is None or on_conflict.where(row))
+
+    def _merged_members(self, workspace_id: int, current: dict[str, str], additions: list[tuple[str, str]],
+                        on_conflict: ConflictRule | None) -> dict[str, str]:
+        """``current`` with ``additions`` inserted, conflicts handled as ``on_conflict`` says."""
+        merged = dict(current)
+        for user_id, kind in additions:
+            if user_id not in merged or self._member_conflict(workspace_id, user_id, merged[user_id], on_conflict):
+                merged[user_id] = kind
+        return merged
+
+    def insert_workspace_row(self, caller: User, *, name: str | None, created_by: str | None, archived: bool | None,
+                             members: list[MemberInsert], members_on_conflict: ConflictRule | None,
+                             default_for: list[str | None], on_conflict: ConflictRule | None) -> dict[str, Any] | None:
+        """``insert_workspace_one``: a new workspace with its members and default-workspace links.
+
+        A taken name is a uniqueness violation unless ``on_conflict`` names
+        ``workspace_name_key``; then the existing row is updated (``update_columns``, if the
+        caller may manage it and ``where`` holds) or left alone: the answer is then null, or,
+        with members or links to insert, Hasura's "affects zero rows" error.
+        """
+        with self.backend.state.lock:
+            data = self.backend.data
+            if name is None:
+                raise gql_errors.NotNullViolation("workspace", "name")
+            if created_by is None and not caller.email:
+                # created_by defaults to the caller's email (REC: default workspaces carry it);
+                # a caller without one gets the error REC seed 002 shows for such users
+                raise gql_errors.ArrayInsertAfterZeroRows()
+            additions = self._checked_members(members)
+            for user_id in default_for:
+                if user_id is None:
+                    raise gql_errors.NotNullViolation("user_default_workspace", "user_id")
+                user = data.users.get(user_id)
+                if user is None:
+                    raise gql_errors.ForeignKeyViolation("user_default_workspace",
+                                                         "user_default_workspace_user_id_fkey")
+                if not user.email or default_workspace_name(user.email) != name:
+                    expected = default_workspace_name(user.email) if user.email else None
+                    raise gql_errors.NotModelled(
+                        f"the mock keeps a user's default workspace as the workspace named '<email>"
+                        f"{DEFAULT_WORKSPACE_SUFFIX}'; '{name}' cannot be the default workspace of user {user_id}"
+                        + (f" (it would have to be named '{expected}')" if expected else " (the user has no email)"))
+            existing_id = data.workspace_names.get(name)
+            if existing_id is None:
+                workspace_id = data.next_workspace_id
+                workspace = Workspace(id=workspace_id, name=name, created_at=iso_timestamp(self.backend.state.clock.now()),
+                                      created_by=created_by if created_by is not None else caller.email or "",
+                                      archived=bool(archived),
+                                      members=self._merged_members(workspace_id, {}, additions, members_on_conflict))
+                add_workspace(data, workspace)
+                return self._workspace_row(workspace)
+            if on_conflict is None or on_conflict.constraint != "workspace_name_key":
+                raise gql_errors.UniquenessViolation("workspace_name_key")
+            existing = data.workspaces[existing_id]
+            updates = on_conflict.update_columns and self._may_manage(caller, existing) and (
+                on_conflict.where is None or on_conflict.where(self._workspace_row(existing)))
+            if not updates:
+                if members or default_for:
+                    raise gql_errors.ArrayInsertAfterZeroRows()
+                return None
+            merged = self._merged_members(existing.id, existing.members, additions, members_on_conflict)
+            if "archived" in on_conflict.update_columns and archived is not None:
+                existing.archived = archived
+            if "created_by" in on_conflict.update_columns and created_by is not None:
+                existing.created_by = created_by
+            for user_id, kind in merged.items():
+                set_member(data, existing, user_id, kind)
+            return self._workspace_row(existing)
+
+    def insert_workspace_user_row(self, caller: User, *, workspace_id: int | None, member: MemberInsert,
+                                  on_conflict: ConflictRule | None) -> dict[str, Any] | None:
+        """``insert_workspace_users_one``: add a member (an OWNER's or an admin's right).
+
+        A member already there is a uniqueness violation unless ``on_conflict`` names
+        ``workspace_users_workspace_id_user_id_key``: then its ``user_type`` is updated (if in
+        ``update_columns``) and the row returned, or it is left alone and the answer is null.
+        """
+        with self.backend.state.lock:
+            if workspace_id is None:
+                raise gql_errors.NotNullViolation("workspace_users", "workspace_id")
+            workspace = self.backend.data.workspaces.get(workspace_id)
+            if workspace is None:
+                raise gql_errors.ForeignKeyViolation("workspace_users", "workspace_users_workspace_id_fkey")
+            ((user_id, kind),) = self._checked_members([member])
+            if not self._may_manage(caller, workspace):
+                raise gql_errors.PermissionDenied()
+            current = workspace.members.get(user_id)
+            if current is not None and not self._member_conflict(workspace.id, user_id, current, on_conflict):
+                return None  # the conflict was ignored: no row inserted or updated
+            set_member(self.backend.data, workspace, user_id, kind)
+            return self._member_row(workspace.id, user_id, kind)
+
+    def delete_workspace_user_rows(self, caller: User, matches: Callable[[dict[str, Any]], bool], *,
+                                   workspace_id: int | None = None) -> list[dict[str, Any]]:
+        """``delete_workspace_users(where:)``: the members ``matches`` selects among those the
+        caller may manage (``workspace_id`` narrows the search); returns the deleted rows."""
+        with self.backend.state.lock:
+            if workspace_id is not None:
+                found = self.backend.data.workspaces.get(workspace_id)
+                candidates = [found] if found is not None else []
+            else:
+                candidates = sorted(self.backend.data.workspaces.values(), key=lambda w: w.id)
+            doomed = [(workspace, row) for workspace in candidates if self._may_manage(caller, workspace)
+                      for row in [self._member_row(workspace.id, uid, kind) for uid, kind in workspace.members.items()]
+                      if matches(row)]
+            for workspace, row in doomed:
+                drop_member(self.backend.data, workspace, row["user_id"])
+                self.backend.data.member_row_ids.pop((workspace.id, row["user_id"]), None)
+            return [row for _, row in doomed]
+
+
+@dataclass
+class Context:
+    """What the resolvers of one request work with: the tables and who is asking."""
+
+    tables: Tables
+    caller: User
