@@ -18,6 +18,10 @@ no conftest is needed. Fixtures:
 ``mockserver_scenarios``, ``mockserver_listen_address``
     Override these (session scope) in a conftest to change the session's default
     scenarios or where the server listens.
+``mockserver_sdk_cache``
+    The session's private ``XDG_CACHE_HOME``: the ``wallaroo`` SDK caches its login there
+    (not in the user's, shared by every session, server and user); emptied of SDK logins
+    before each test. ``mockserver.wallaroo_client(user)`` gives each client its own.
 
 Marks:
 
@@ -33,6 +37,8 @@ Marks:
 
 from __future__ import annotations
 
+import os
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
@@ -87,6 +93,47 @@ def mockserver_scenarios(pytestconfig: pytest.Config) -> Sequence[Any]:
     return tuple(pytestconfig.getini("mockserver_scenarios")) or DEFAULT_SCENARIOS
 
 
+# -- the vendors' SDK caches -----------------------------------------------------------
+#: where the wallaroo SDK caches its login under $XDG_CACHE_HOME (one file for every user and server)
+WALLAROO_SDK_CACHE = "wallaroo_sdk"
+
+
+@pytest.fixture(scope="session")
+def mockserver_sdk_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private ``XDG_CACHE_HOME`` for the session (each pytest-xdist worker has its own).
+
+    The ``wallaroo`` SDK caches its token in ``$XDG_CACHE_HOME/wallaroo_sdk/auth/keycloak.json``
+    and reuses it for any user and any server, so a token from another session, server or
+    user would be sent instead of a login. The plugin points ``XDG_CACHE_HOME`` at a
+    directory of the session's own (restored when the session ends) and empties the SDK's
+    part of it before every test. Other tools' caches are linked in, so nothing is rebuilt.
+    """
+    root = tmp_path_factory.mktemp("xdg-cache")
+    previous = os.environ.get("XDG_CACHE_HOME")
+    shared = Path(previous) if previous else Path.home() / ".cache"
+    try:
+        for entry in shared.iterdir():
+            if entry.name != WALLAROO_SDK_CACHE:
+                (root / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    except OSError:
+        pass  # no shared cache (or no symlinks): the tools rebuild theirs in the private one
+    os.environ["XDG_CACHE_HOME"] = str(root)
+    try:
+        yield root
+    finally:
+        if previous is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = previous
+
+
+def _forget_sdk_logins(cache: Path) -> None:
+    """No test starts with a token another test's ``wallaroo.Client`` cached."""
+    sdk = cache / WALLAROO_SDK_CACHE
+    if sdk.exists():
+        shutil.rmtree(sdk, ignore_errors=True)
+
+
 # -- the servers ---------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def mockserver_session(mockserver_listen_address: tuple[str, int],
@@ -112,26 +159,29 @@ def mockserver_inprocess_session(mockserver_scenarios: Sequence[Any]) -> MockSer
 
 @pytest.fixture
 def mockserver(request: pytest.FixtureRequest, mockserver_session: MockServer,
-               mockserver_scenarios: Sequence[Any]) -> Iterator[MockServer]:
+               mockserver_scenarios: Sequence[Any], mockserver_sdk_cache: Path) -> Iterator[MockServer]:
     """The session's server, reset to the test's scenarios before the test.
 
     ``mockserver.url``, ``wallaroo_headers()``, ``modelarts_credentials()``, ``session()``,
-    ``journal.assert_called(...)``, ``clock``, ``faults``, ``add_wallaroo_user(...)``...
+    ``wallaroo_client(user)``, ``journal.assert_called(...)``, ``clock``, ``faults``,
+    ``add_wallaroo_user(...)``...
     """
+    _forget_sdk_logins(mockserver_sdk_cache)
     with _prepared(request, mockserver_session, mockserver_scenarios) as server:
         yield server
 
 
 @pytest.fixture
 def mockserver_inprocess(request: pytest.FixtureRequest, mockserver_inprocess_session: MockServer,
-                         mockserver_scenarios: Sequence[Any]) -> Iterator[MockServer]:
+                         mockserver_scenarios: Sequence[Any], mockserver_sdk_cache: Path) -> Iterator[MockServer]:
     """Like ``mockserver`` but with no socket: its clients call the app in-process."""
+    _forget_sdk_logins(mockserver_sdk_cache)
     with _prepared(request, mockserver_inprocess_session, mockserver_scenarios) as server:
         yield server
 
 
 @pytest.fixture
-def mockserver_factory() -> Iterator[Callable[..., MockServer]]:
+def mockserver_factory(mockserver_sdk_cache: Path) -> Iterator[Callable[..., MockServer]]:
     """``mockserver_factory(scenarios=("default",), **MockServer_options)``: a new started server.
 
     Every server it made is stopped (and its state file saved, if it has one) when the test ends.

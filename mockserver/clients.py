@@ -14,6 +14,8 @@ Passing ``app`` instead of a network round trip answers every call in-process.
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .inprocess import BaseUrlSession, InProcessSession, WsgiAdapter, httpx_transport
@@ -21,7 +23,14 @@ from .inprocess import BaseUrlSession, InProcessSession, WsgiAdapter, httpx_tran
 if TYPE_CHECKING:
     import requests
 
-SDK_EXTRA_HINT = "install the SDKs with: pip install 'wallaroo-modelarts-mockserver[sdk]'"
+#: one line that works on a fresh machine (the SDKs are on PyPI; this package's ``sdk``
+#: extra installs the same two, e.g. ``pip install './checkout[sdk]'`` or ``'<wheel>[sdk]'``)
+SDK_EXTRA_HINT = ("install the SDKs with: pip install 'wallaroo>=2025.1' 'huaweicloudsdkmodelarts>=3.1' "
+                  "(or this package's [sdk] extra)")
+#: what :func:`wallaroo_client` sets while the SDK builds its client (and restores after)
+_WALLAROO_ENVIRONMENT = ("XDG_CACHE_HOME", "WALLAROO_USER", "WALLAROO_PASSWORD", "WALLAROO_SDK_CREDENTIALS",
+                         "WALLAROO_URL", "WALLAROO_SDK_AUTH_TYPE")
+_environment_lock = threading.Lock()
 
 
 def requests_session(base_url: str, headers: Mapping[str, str] | None = None, *, app: Any = None) -> requests.Session:
@@ -52,6 +61,36 @@ def wallaroo_sdk_client(base_url: str, token: str, *, app: Any = None, raise_on_
         httpx_args["transport"] = httpx_transport(app)
     return AuthenticatedClient(base_url=base_url, token=token, raise_on_unexpected_status=raise_on_unexpected_status,
                                timeout=httpx.Timeout(timeout), httpx_args=httpx_args)
+
+
+def wallaroo_client(base_url: str, login: str, password: str, *, cache_dir: str | os.PathLike[str]) -> Any:
+    """The Wallaroo SDK's high-level ``wallaroo.Client``, logged in as ``login`` with its own token cache.
+
+    The SDK reads the login from ``WALLAROO_USER``/``WALLAROO_PASSWORD`` and caches the token
+    in ``$XDG_CACHE_HOME/wallaroo_sdk/auth/keycloak.json``, one file shared by every user,
+    server and session (a second client for another user would reuse the first one's token
+    and make no login). Here the client is built with those variables pointing at
+    ``cache_dir`` and this user, under a lock, and the environment is restored afterwards;
+    the SDK keeps the cache path and credentials it read, so later refreshes stay private.
+    The SDK logs in while the client is built (a Keycloak ``password`` grant).
+    """
+    try:
+        import wallaroo
+    except ImportError as error:  # pragma: no cover - CI installs the SDKs
+        raise ImportError(f"wallaroo_client() needs the 'wallaroo' package; {SDK_EXTRA_HINT}") from error
+    with _environment_lock:
+        saved = {name: os.environ.get(name) for name in _WALLAROO_ENVIRONMENT}
+        try:
+            for name in _WALLAROO_ENVIRONMENT:
+                os.environ.pop(name, None)
+            os.environ.update(XDG_CACHE_HOME=os.fspath(cache_dir), WALLAROO_USER=login, WALLAROO_PASSWORD=password)
+            return wallaroo.Client(api_endpoint=base_url, auth_type="user_password")
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def modelarts_sdk_client(base_url: str, *, access_key: str, secret_key: str, project_id: str, app: Any = None,

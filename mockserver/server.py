@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -85,6 +87,7 @@ class MockServer:
         self._server: Any = None
         self._save_lock = threading.Lock()
         self._baseline_key: str | None = None
+        self._cache_root: str | None = None
         self._baseline_generation = -1
         self.load_scenarios(scenarios, replace=True)
         if self.state_file is not None and self.state_file.exists():
@@ -337,6 +340,30 @@ class MockServer:
         return clients.wallaroo_sdk_client(INPROCESS_BASE_URL if inproc else self.url, self.wallaroo_token(user),
                                            app=self.app if inproc else None,
                                            raise_on_unexpected_status=raise_on_unexpected_status)
+
+    def wallaroo_client(self, user: str = DEFAULT_WALLAROO_USER, *, password: str | None = None) -> Any:
+        """A high-level ``wallaroo.Client`` logged in as ``user`` (id, email or username).
+
+        Each client logs in itself (a Keycloak ``password`` grant, in the journal) and keeps
+        its token in a cache directory of its own, so two clients for two users never share a
+        token (the SDK's default cache is one file for every user, server and session).
+        ``password`` defaults to the user's password in the store. Needs a running server.
+        """
+        from . import clients
+
+        found = self.wallaroo.find_user(user)
+        if found is None:
+            raise LookupError(f"no Wallaroo user {user!r} in the loaded scenarios")
+        secret = found.password if password is None else password
+        cache_dir = tempfile.mkdtemp(prefix="wallaroo-client-", dir=self._client_cache_root())
+        return clients.wallaroo_client(self.url, found.username, secret, cache_dir=cache_dir)
+
+    def _client_cache_root(self) -> str:
+        """A temporary directory for the SDK clients' token caches, removed with this object."""
+        if self._cache_root is None:
+            self._cache_root = tempfile.mkdtemp(prefix="mockserver-sdk-cache-")
+            weakref.finalize(self, shutil.rmtree, self._cache_root, ignore_errors=True)
+        return self._cache_root
 
     def modelarts_sdk_client(self, user: str = DEFAULT_MODELARTS_USER, *, project_id: str | None = None,
                              inprocess: bool | None = None) -> Any:

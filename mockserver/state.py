@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import copy
 import gc
+import json
 import threading
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Protocol
 
 from .clock import Clock
-from .validation import FieldError
+from .validation import ConflictError, FieldError
 
 STATE_FORMAT = "mockserver-state"
 STATE_VERSION = 1
@@ -108,6 +109,15 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _first_source(key: str, section: str, documents: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """The first of ``documents`` whose ``section`` mentions ``key`` (where a conflict began)."""
+    needle = json.dumps(key)
+    for source, document in documents:
+        if isinstance(document, dict) and needle in json.dumps(document.get(section), default=str):
+            return source
+    return None
+
+
 class State:
     """All mocked data, guarded by one re-entrant lock."""
 
@@ -141,7 +151,8 @@ class State:
         """New data objects: ``base`` (copied, unless it is already new) with each (source,
         document) merged in order."""
         built = self._cloned(base) if copy_base else dict(base)
-        for source, document in documents:
+        documents = list(documents)
+        for position, (source, document) in enumerate(documents):
             if not isinstance(document, dict):
                 raise ScenarioError(source, "", "a scenario must be a JSON object")
             unknown = set(document) - set(self.backends) - {"name", "description", "format", "version", "scenarios", "clock",
@@ -154,6 +165,11 @@ class State:
                 if name in document:
                     try:
                         backend.merge(built[name], document[name], name)
+                    except ConflictError as error:
+                        first = (_first_source(error.key, name, documents[:position])
+                                 or _first_source(error.key, name, [("an earlier item of this scenario", document)])
+                                 or f"the loaded state ({', '.join(self.scenarios) or 'no scenarios'})")
+                        raise ScenarioError(source, error.path, error.template.replace("{by}", f" by {first}")) from None
                     except FieldError as error:
                         raise ScenarioError(source, error.path, error.message) from None
         return built

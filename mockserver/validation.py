@@ -23,6 +23,26 @@ class FieldError(ValueError):
         super().__init__(f"{path}: {message}" if path else message)
 
 
+class ConflictError(FieldError):
+    """An item that clashes with a record already loaded (same id or name, other values).
+
+    ``key`` is the record's identifying value, so the store can name the scenario that
+    defined it first (docs/testing.md, "Combining scenarios").
+    """
+
+    def __init__(self, path: str, template: str, key: str) -> None:
+        #: the message with ``{by}`` where the store names who defined the record first
+        self.template = template
+        self.key = key
+        super().__init__(path, template.replace("{by}", ""))
+
+
+def differences(old: Any, new: Any, names: Any) -> str:
+    """``"created_timestamp: 1 before, 2 here"`` for the named attributes that differ."""
+    return "; ".join(f"{name}: {getattr(old, name)!r} before, {getattr(new, name)!r} here"
+                     for name in names if getattr(old, name) != getattr(new, name))
+
+
 def type_name(value: Any) -> str:
     """The JSON name of a Python value's type, for error messages."""
     if value is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..state import shallow_copy
-from ..validation import FieldError, Fields
+from ..validation import ConflictError, FieldError, Fields
 from . import exceptions as errors
 from .access import resolve_grant
 from .quotas import BY_RESOURCE, UNLIMITED
@@ -26,10 +26,10 @@ def merge(data: ModelArtsData, section: Any, path: str) -> None:
     for item in fields.objects("accounts", known=("id", "name")):
         name = item.str("name", required=True, nullable=False)
         if any(account.name == name for account in data.accounts.values()):
-            raise FieldError(item.at("name"), f"duplicate account name '{name}'")
+            raise ConflictError(item.at("name"), f"duplicate account name '{name}'{{by}}", str(name))
         account_id = item.str("id") or hex_id("modelarts-account", name)
         if account_id in data.accounts:
-            raise FieldError(item.at("id"), f"duplicate account id '{account_id}'")
+            raise ConflictError(item.at("id"), f"duplicate account id '{account_id}'{{by}}", str(account_id))
         data.accounts[account_id] = Account(id=account_id, name=name)
     for item in fields.objects("users", known=USER_FIELDS):
         merge_user(data, item)
@@ -38,7 +38,7 @@ def merge(data: ModelArtsData, section: Any, path: str) -> None:
     for item in fields.objects("enterprise_projects", known=("id", "name")):
         eps_id = item.str("id", required=True, nullable=False)
         if eps_id in data.enterprise_projects and eps_id != DEFAULT_ENTERPRISE_PROJECT[0]:
-            raise FieldError(item.at("id"), f"duplicate enterprise project id '{eps_id}'")
+            raise ConflictError(item.at("id"), f"duplicate enterprise project id '{eps_id}'{{by}}", str(eps_id))
         data.enterprise_projects[eps_id] = item.str("name", required=True, nullable=False)
     data.next_workspace_seq = max(data.next_workspace_seq, fields.int("next_workspace_seq", default=1, minimum=1))
     for item in fields.objects("workspaces", known=WORKSPACE_FIELDS):
@@ -81,10 +81,11 @@ def merge_user(data: ModelArtsData, item: Fields) -> User:
     name = item.str("name", required=True, nullable=False)
     account = _account_ref(data, item, "account")
     if any(u.name == name and u.account_id == account.id for u in data.users.values()):
-        raise FieldError(item.at("name"), f"duplicate user name '{name}' in the account '{account.name}'")
+        raise ConflictError(item.at("name"), f"duplicate user name '{name}' in the account '{account.name}'{{by}}",
+            str(name))
     user_id = item.str("id") or hex_id("modelarts-user", account.id, name)
     if user_id in data.users:
-        raise FieldError(item.at("id"), f"duplicate user id '{user_id}'")
+        raise ConflictError(item.at("id"), f"duplicate user id '{user_id}'{{by}}", str(user_id))
     primary = item.bool("primary", default=False)
     if primary and any(u.primary and u.account_id == account.id for u in data.users.values()):
         raise FieldError(item.at("primary"), f"the account '{account.name}' already has a primary user")
@@ -95,7 +96,8 @@ def merge_user(data: ModelArtsData, item: Fields) -> User:
         if not access_key or not secret_key:
             raise FieldError(key_item.path, "access_key and secret_key must not be empty")
         if access_key in data.access_keys or any(k.access_key == access_key for k in keys):
-            raise FieldError(key_item.at("access_key"), f"duplicate access key '{access_key}'")
+            raise ConflictError(key_item.at("access_key"), f"duplicate access key '{access_key}'{{by}}",
+                str(access_key))
         keys.append(AccessKey(access_key, secret_key))
     user = User(id=user_id, name=name, password=item.str("password", default=name), account_id=account.id,
                 primary=primary, enabled=item.bool("enabled", default=True), access_keys=keys,
@@ -110,12 +112,13 @@ def merge_project(data: ModelArtsData, item: Fields) -> Project:
     name = item.str("name", required=True, nullable=False)
     account = _account_ref(data, item, "account")
     if any(p.name == name and p.account_id == account.id for p in data.projects.values()):
-        raise FieldError(item.at("name"), f"duplicate project name '{name}' in the account '{account.name}'")
+        raise ConflictError(item.at("name"), f"duplicate project name '{name}' in the account '{account.name}'{{by}}",
+            str(name))
     project_id = item.str("id") or hex_id("modelarts-project", account.id, name)
     if not project_id or "/" in project_id or project_id == "api":
         raise FieldError(item.at("id"), f"'{project_id}' cannot be a project id (it is a URL path segment)")
     if project_id in data.projects:
-        raise FieldError(item.at("id"), f"duplicate project id '{project_id}'")
+        raise ConflictError(item.at("id"), f"duplicate project id '{project_id}'{{by}}", str(project_id))
     data.projects[project_id] = Project(id=project_id, name=name, account_id=account.id)
     data.workspaces.setdefault(project_id, {})
     data.workspace_names.setdefault(project_id, {})
@@ -141,7 +144,8 @@ def merge_workspace(data: ModelArtsData, item: Fields) -> Workspace:
     if not workspace_id or "/" in workspace_id:
         raise FieldError(item.at("id"), f"'{workspace_id}' cannot be a workspace id")
     if workspace_id in workspaces:
-        raise FieldError(item.at("id"), f"duplicate workspace id '{workspace_id}' in the project '{project.id}'")
+        raise ConflictError(item.at("id"), f"duplicate workspace id '{workspace_id}' in the project '{project.id}'{{by}}",
+            str(workspace_id))
     name = item.str("name", default=DEFAULT_WORKSPACE_NAME if workspace_id == DEFAULT_WORKSPACE_ID else None)
     if name is None:
         raise FieldError(item.at("name"), "missing required field")
@@ -149,7 +153,8 @@ def merge_workspace(data: ModelArtsData, item: Fields) -> Workspace:
         raise FieldError(item.at("name"), f"the workspace '{DEFAULT_WORKSPACE_ID}' and only it is named "
                          f"'{DEFAULT_WORKSPACE_NAME}'")
     if name in data.workspace_names.get(project.id, ()):
-        raise FieldError(item.at("name"), f"duplicate workspace name '{name}' in the project '{project.id}'")
+        raise ConflictError(item.at("name"), f"duplicate workspace name '{name}' in the project '{project.id}'{{by}}",
+            str(name))
     auth_type = item.str("auth_type", default="PUBLIC").upper()
     if auth_type not in AUTH_TYPES:
         raise FieldError(item.at("auth_type"), f"expected one of {', '.join(AUTH_TYPES)}, got '{auth_type}'")

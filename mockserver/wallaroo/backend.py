@@ -115,6 +115,8 @@ class WallarooBackend:
                 raise errors.InvalidRefreshToken() from None
             if claims.get("typ") != "Refresh" or not isinstance(claims.get("sub"), str):
                 raise errors.InvalidRefreshToken()
+            if claims.get("iss") != issuer:  # Keycloak: a token another server (or realm) issued
+                raise errors.InvalidRefreshToken()
             exp = claims.get("exp")
             if not isinstance(exp, (int, float)) or exp <= self._now():
                 raise errors.InactiveRefreshToken()

@@ -7,11 +7,12 @@ Merging checks each item before adding it, so a rejected item leaves ``data`` as
 from __future__ import annotations
 
 import uuid
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
 from ..state import shallow_copy
-from ..validation import FieldError, Fields
+from ..validation import ConflictError, FieldError, Fields, differences
 from .records import (COLLABORATOR, OWNER, SCENARIO_EPOCH_MS, USER_TYPES, USER_ID_NAMESPACE, Settings, User,
                       WallarooData, Workspace, add_user, add_workspace, clone_user, clone_workspace,
                       ensure_default_workspace, find, is_email, iso_timestamp)
@@ -38,11 +39,6 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
         if email is not None and not is_email(email):
             raise FieldError(item.at("email"), f"'{email}' is not an email address")
         user_id = item.str("id") or str(uuid.uuid5(USER_ID_NAMESPACE, username.lower()))
-        if user_id in data.users:
-            raise FieldError(item.at("id"), f"duplicate user id '{user_id}'")
-        for login in {username.lower(), (email or username).lower()}:
-            if login in data.logins:
-                raise FieldError(item.path, f"a user with the username or email '{login}' already exists")
         user = User(id=user_id, username=username, password=item.str("password", default=username), email=email,
                     first_name=item.str("first_name"), last_name=item.str("last_name"),
                     enabled=item.bool("enabled", default=True),
@@ -50,19 +46,29 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
                     admin=item.bool("admin", default=False),
                     created_timestamp=item.int("created_timestamp", default=SCENARIO_EPOCH_MS, minimum=0),
                     required_actions=list(item.str_list("required_actions", default=[])))
+        existing = data.users.get(user_id)
+        if existing is not None:
+            if existing == user:
+                continue  # the same record in two scenarios (the Keycloak admin): one user
+            raise ConflictError(item.at("id"), f"user id '{user_id}' ({existing.username}) is already defined{{by}} "
+                                f"with other values: {differences(existing, user, USER_FIELDS)}", user_id)
+        for login in {username.lower(), (email or username).lower()}:
+            if login in data.logins:
+                raise ConflictError(item.path, f"a user with the username or email '{login}' is already defined{{by}}",
+                                    login)
         add_user(data, user)
         if email and item.bool("default_workspace", default=True):
             wants_default_workspace.append(user)
     for item in fields.objects("workspaces", known=("id", "name", "created_at", "created_by", "archived", "models",
                                                      "pipelines", "members")):
         name = item.str("name", required=True, nullable=False)
-        if name in data.workspace_names:
-            raise FieldError(item.at("name"), f"duplicate workspace name '{name}'")
+        same_name = data.workspaces.get(data.workspace_names[name]) if name in data.workspace_names else None
         workspace_id = item.int("id", minimum=1)
         if workspace_id is None:
-            workspace_id = data.next_workspace_id
-        if workspace_id in data.workspaces:
-            raise FieldError(item.at("id"), f"duplicate workspace id {workspace_id}")
+            workspace_id = same_name.id if same_name is not None else data.next_workspace_id
+        if same_name is None and workspace_id in data.workspaces:
+            raise ConflictError(item.at("id"), f"workspace id {workspace_id} ('{data.workspaces[workspace_id].name}') "
+                                "is already defined{by}", str(workspace_id))
         members: dict[str, str] = {}
         for member in item.objects("members", known=("user", "user_type")):
             ref = member.str("user", required=True, nullable=False)
@@ -86,14 +92,24 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
             raise FieldError(item.at("created_at"),
                              f"'{created_at}' is not an ISO 8601 timestamp with an offset "
                              "(e.g. 2024-07-11T16:51:50.885751+00:00)")
-        add_workspace(data, Workspace(
+        workspace = Workspace(
             id=workspace_id, name=name, created_at=created_at, created_by=created_by,
             archived=item.bool("archived", default=False), models=tuple(item.int_list("models", default=())),
-            pipelines=tuple(item.int_list("pipelines", default=())), members=members))
+            pipelines=tuple(item.int_list("pipelines", default=())), members=members)
+        if same_name is not None:
+            if same_name == workspace:
+                continue  # the same workspace in two scenarios: one workspace
+            raise ConflictError(item.at("name"), f"workspace '{name}' is already defined{{by}} with other values: "
+                                f"{differences(same_name, workspace, WORKSPACE_FIELDS)}", name)
+        add_workspace(data, workspace)
     for user in wants_default_workspace:
         ensure_default_workspace(data, user, created_at=iso_timestamp(user.created_timestamp / 1000))
     data.next_workspace_id = max(data.next_workspace_id, fields.int("next_workspace_id", default=1, minimum=1))
     data.next_user_seq = max(data.next_user_seq, fields.int("next_user_seq", default=1, minimum=1))
+
+USER_FIELDS = tuple(f.name for f in dataclass_fields(User))
+WORKSPACE_FIELDS = tuple(f.name for f in dataclass_fields(Workspace))
+
 
 def export(data: WallarooData) -> dict[str, Any]:
     s = data.settings

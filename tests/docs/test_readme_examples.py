@@ -91,7 +91,9 @@ def test_readme_error_message_is_the_real_one(tmp_path, monkeypatch):
 def test_readme_ini_configuration(pytester):
     (_, ini), = blocks(README, "ini")
     scenario_path = re.search(r"mockserver_scenarios = default (\S+)", ini).group(1)
-    pytester.makefile(".yaml", **{scenario_path.removesuffix(".yaml"): readme_scenario()})
+    assert (ROOT / scenario_path).read_text() == readme_scenario(), "the example file is the README's scenario"
+    (pytester.path / scenario_path).parent.mkdir(parents=True, exist_ok=True)
+    (pytester.path / scenario_path).write_text(readme_scenario())
     pytester.makeini(ini)
     pytester.makepyfile(test_inner_ini_example="""
         def test_it(mockserver):
@@ -143,6 +145,8 @@ def test_every_curl_example_names_a_control_route():
         for word in items:
             if word == "-X":
                 method = next(items)
+            elif word == "-H":
+                next(items)
             elif word == "-d":
                 data = next(items)
                 method = "POST" if method == "GET" else method

@@ -67,7 +67,7 @@ def wallaroo_state(server) -> dict[str, Any]:
 def test_query_all_users_keyed_by_id(admin):
     users = admin.ok("users/query", {})["users"]
     assert users == {
-        ADMIN_ID: {"access": ACCESS, "createdTimestamp": 1735689600000, "disableableCredentialTypes": [],
+        ADMIN_ID: {"access": ACCESS, "createdTimestamp": 1700495081278, "disableableCredentialTypes": [],
                    "emailVerified": False, "enabled": True, "id": ADMIN_ID, "notBefore": 0, "requiredActions": [],
                    "username": "admin"},
         DEVELOPER_ID: {"access": ACCESS, "createdTimestamp": 1735689601000, "disableableCredentialTypes": [],
