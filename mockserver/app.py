@@ -20,7 +20,7 @@ from werkzeug.routing import BaseConverter
 from werkzeug.wsgi import get_content_length
 
 from .context import MockContext, current
-from .errors import ApiError, DropConnection
+from .errors import ApiError, DropConnection, StatusError
 from .journal import UnparsedJson
 from .responses import app_json, new_request_id, request_headers
 
@@ -187,16 +187,12 @@ def error_for_status(status: int, message: str) -> ApiError:
     if api is None:
         api = current().api_for(request.path)
     if api is not None:
-        return api.http_error(status, message)
+        return api.error_for(status, message, request.path)
     return UnknownPathError(status, message)
 
 
-class UnknownPathError(ApiError):
+class UnknownPathError(StatusError):
     """A request outside every mocked API: plain JSON, with the closest known routes."""
-
-    def __init__(self, status: int, description: str) -> None:
-        self.status = status
-        super().__init__(description)
 
     def body(self, request_id: str) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.description, "status": self.status}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from . import scenarios as scenario_files
 from . import serving
-from .api import Api
+from .apis import all_apis
 from .app import DEFAULT_MAX_BODY_BYTES, create_app
 from .context import MockContext
 from .faults import FaultInjector
@@ -42,15 +42,6 @@ DEFAULT_SCENARIOS = ("default",)
 DEFAULT_WALLAROO_USER = "developer@example.com"
 DEFAULT_MODELARTS_USER = "modelarts-dev"
 APIS = ("wallaroo", "modelarts")
-
-
-def all_apis() -> list[Api]:
-    """The mocked APIs and the control API, in routing order."""
-    from .control import api as control_api
-    from .modelarts import api as modelarts_api
-    from .wallaroo import api as wallaroo_api
-
-    return [control_api, wallaroo_api, modelarts_api]
 
 
 class MockServer:
