@@ -237,8 +237,8 @@ class MockServer:
         return {"Authorization": f"Bearer {self.wallaroo_token(user)}"}
 
     @property
-    def modelarts_project_id(self) -> str:
-        """The id of the first ModelArts project of the loaded scenarios."""
+    def modelarts_project_id(self) -> str | None:
+        """The id of the first ModelArts project of the loaded scenarios (None when there is none)."""
         return self.modelarts.default_project_id()
 
     def modelarts_credentials(self, user: str = DEFAULT_MODELARTS_USER) -> dict[str, Any]:
@@ -282,7 +282,10 @@ class MockServer:
 
     def add_modelarts_workspace(self, project_id: str | None = None, **fields: Any) -> Any:
         """Add a ModelArts workspace for this test to a project (default: the first project)."""
-        return self.modelarts.add_workspace(project_id or self.modelarts_project_id, **fields)
+        project = project_id or self.modelarts_project_id
+        if project is None:
+            raise LookupError("no ModelArts project is loaded; pass project_id or add a project first")
+        return self.modelarts.add_workspace(project, **fields)
 
     # == clients (requests, httpx and the SDKs are imported only when asked for) ==========
     def _inprocess(self, inprocess: bool | None) -> bool:

@@ -43,7 +43,7 @@ TAGS = [
      "`{\"error\": {\"code\", \"message\", \"title\"}}`."},
 ]
 
-SECURITY = [{"modelartsToken": []}, {"modelartsSignature": []}]
+SECURITY: list[dict[str, list[str]]] = [{"modelartsToken": []}, {"modelartsSignature": []}]
 
 SECURITY_SCHEMES = {
     "modelartsToken": {

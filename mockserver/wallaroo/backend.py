@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import jwt
 
@@ -283,6 +283,7 @@ class WallarooBackend:
         """
         with self.state.lock:
             data = self.data
+            ids: Iterable[int]
             if user_ids is not None:  # the users' workspaces, from the index: no scan of the store
                 ids = set().union(*(data.user_workspaces.get(user_id, ()) for user_id in user_ids))
             elif not caller.admin:

@@ -42,7 +42,7 @@ TAGS = [
      "GraphQL endpoint the high-level SDK uses."},
 ]
 
-BEARER = [{"wallarooBearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"wallarooBearer": []}]
 
 SECURITY_SCHEMES = {
     "wallarooBearer": {
