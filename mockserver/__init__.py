@@ -15,11 +15,37 @@ layers over :class:`MockServer`.
 
 from __future__ import annotations
 
-from .errors import ApiError
-from .journal import Journal, RecordedRequest
-from .server import MockServer
-from .state import ScenarioError, State
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from .errors import ApiError
+    from .journal import Journal, RecordedRequest
+    from .server import MockServer
+    from .state import ScenarioError, State
+
+# Exported lazily (PEP 562): ``import mockserver.state`` loads the package face first, and
+# the store must not bring Flask with it (tests/tooling/test_package_layout.py checks).
+_EXPORTS = {"ApiError": "errors", "Journal": "journal", "RecordedRequest": "journal", "MockServer": "server",
+            "ScenarioError": "state", "State": "state"}
+
 __all__ = ["ApiError", "Journal", "MockServer", "RecordedRequest", "ScenarioError", "State", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    try:  # ``mockserver.server`` and the like, which the eager face used to load
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError as error:
+        if error.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -12,15 +12,16 @@ import io
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, g, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 from werkzeug.wsgi import get_content_length
 
 from .context import MockContext, current
-from .errors import ApiError, DropConnection
+from .errors import ApiError, DropConnection, StatusError
 from .journal import UnparsedJson
 from .responses import app_json, new_request_id, request_headers
 
@@ -48,13 +49,14 @@ def create_app(context: MockContext) -> Flask:
     # Neither API answers OPTIONS; Flask's automatic answer (200, empty text/html) would be
     # the one non-JSON reply of the app. Without it OPTIONS is a 405 in the API's shape.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
-    app.json.sort_keys = False  # keep the field order of the real APIs
-    app.json.ensure_ascii = False
-    app.json.compact = True
+    provider = cast(DefaultJSONProvider, app.json)  # Flask's default provider, typed as the base class
+    provider.sort_keys = False  # keep the field order of the real APIs
+    provider.ensure_ascii = False
+    provider.compact = True
     # app_json's encoder: what app.json.dumps does, built once instead of on every answer
     # compact, with no trailing newline: the bytes the recorded outputs show ({"workspace_id":16})
     app.extensions["mockserver.json_encoder"] = json.JSONEncoder(
-        ensure_ascii=app.json.ensure_ascii, sort_keys=app.json.sort_keys, default=app.json.default,
+        ensure_ascii=provider.ensure_ascii, sort_keys=provider.sort_keys, default=provider.default,
         separators=(",", ":"))
     app.url_map.converters["regex"] = RegexConverter
     app.url_map.strict_slashes = False
@@ -187,16 +189,12 @@ def error_for_status(status: int, message: str) -> ApiError:
     if api is None:
         api = current().api_for(request.path)
     if api is not None:
-        return api.http_error(status, message)
+        return api.error_for(status, message, request.path)
     return UnknownPathError(status, message)
 
 
-class UnknownPathError(ApiError):
+class UnknownPathError(StatusError):
     """A request outside every mocked API: plain JSON, with the closest known routes."""
-
-    def __init__(self, status: int, description: str) -> None:
-        self.status = status
-        super().__init__(description)
 
     def body(self, request_id: str) -> dict[str, Any]:
         body: dict[str, Any] = {"error": self.description, "status": self.status}
@@ -258,8 +256,9 @@ def _render_http_error(error: HTTPException) -> Response:
         response = _error_response_with_hint(api_error, g.api)
     else:
         response = error_response(api_error)
-    if status == 405 and getattr(error, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(error.valid_methods)
+    valid_methods = getattr(error, "valid_methods", None)  # MethodNotAllowed's
+    if status == 405 and valid_methods:
+        response.headers["Allow"] = ", ".join(valid_methods)
     return response
 
 

@@ -127,40 +127,11 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
 
 # -- the banner --------------------------------------------------------------------
 def credentials_lines(server: MockServer) -> list[str]:
-    """The default credentials of both APIs, as loaded (nothing here is hard-coded)."""
-    lines = []
-    users = server.wallaroo.users()
-    lines.append("Wallaroo: token endpoint POST {url}/auth/realms/master/protocol/openid-connect/token "
-                 "(client_id sdk-client or api-client, grant_type password)".format(url=server.url))
-    if not users:
-        lines.append("  (no users; add some with a scenario or POST /__mock/scenarios/load)")
-    for user in users:
-        notes = [note for note, on in (("admin", user.admin), ("disabled", not user.enabled)) if on]
-        suffix = f"  ({', '.join(notes)})" if notes else ""
-        lines.append(f"  user {user.username}  password {user.password}{suffix}")
-    lines.extend(_modelarts_lines(server))
-    return lines
-
-
-def _modelarts_lines(server: MockServer) -> list[str]:
-    section = server.export_state().get("modelarts") or {}
-    users = [user for user in section.get("users", []) if isinstance(user, dict) and user.get("name")]
-    lines = [f"ModelArts: endpoint {server.url} (AK/SK signing or X-Auth-Token from POST {server.url}/v3/auth/tokens)"]
-    if not users:
-        lines.append("  (no IAM users)")
-        return lines
-    for user in users:
-        try:
-            creds = server.modelarts_credentials(user["name"])
-        except (AttributeError, KeyError, LookupError, ValueError, TypeError):
-            lines.append(f"  IAM user {user['name']}  password {user.get('password', '?')}")
-            continue
-        lines.append(f"  IAM user {creds.get('user_name')}  password {creds.get('password')}  "
-                     f"account {creds.get('account')}")
-        if creds.get("project_id"):
-            lines.append(f"    project {creds['project_id']}  region {creds.get('region')}")
-        if creds.get("access_key"):
-            lines.append(f"    AK {creds['access_key']}  SK {creds.get('secret_key')}")
+    """The default credentials of every mocked API, as loaded (nothing here is hard-coded)."""
+    lines: list[str] = []
+    for api in server.apis:
+        if api.banner is not None:
+            lines.extend(api.banner(server))
     return lines
 
 

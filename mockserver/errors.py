@@ -38,6 +38,16 @@ class ApiError(Exception):
         return f"{type(self).__name__}({self.status}, {self.description!r})"
 
 
+class StatusError(ApiError):
+    """An error whose status is given when it is raised, not fixed by its class: the generic
+    HTTP failures (unknown path, wrong method, oversized body, an injected fault) that each API
+    answers in its own shape. Each shape mixes this in before its own base class."""
+
+    def __init__(self, status: int, description: str | None = None) -> None:
+        self.status = status
+        super().__init__(description)
+
+
 class DropConnection(BaseException):
     """Raised to make the server close the connection without answering.
 

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPHeaderDict
 from urllib3.response import HTTPResponse
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -59,6 +60,8 @@ class BaseUrlSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if isinstance(url, bytes):
             url = url.decode()
+        if isinstance(method, bytes):
+            method = method.decode()
         return super().request(method, urljoin(self.base_url, url.lstrip("/")) if "://" not in url else url,
                                *args, **kwargs)
 
@@ -89,7 +92,9 @@ class WsgiAdapter(BaseAdapter):
         parts = urlsplit(request.url or "")
         builder = EnvironBuilder(path=parts.path or "/", base_url=f"{parts.scheme}://{parts.netloc}",
                                  query_string=parts.query, method=request.method or "GET",
-                                 headers=dict(request.headers), data=_body_bytes(request.body))
+                                 headers=[(k, v.decode('latin-1') if isinstance(v, bytes) else v)
+                                          for k, v in request.headers.items()],
+                                 data=_body_bytes(request.body))
         try:
             environ = builder.get_environ()
         finally:
@@ -104,14 +109,14 @@ class WsgiAdapter(BaseAdapter):
             if hasattr(app_iter, "close"):
                 app_iter.close()
         code = int(status.split(" ", 1)[0])
-        raw = HTTPResponse(body=BytesIO(data), headers=list(headers.items()), status=code,
+        raw = HTTPResponse(body=BytesIO(data), headers=HTTPHeaderDict(list(headers.items())), status=code,
                            reason=status.split(" ", 1)[1] if " " in status else "", preload_content=False,
                            decode_content=False)
         response = requests.Response()
         response.status_code = code
         response.headers = CaseInsensitiveDict(headers.items())
         response.raw = raw
-        response.reason = raw.reason
+        response.reason = raw.reason or ""
         response.url = request.url or ""
         response.request = request
         response.encoding = requests.utils.get_encoding_from_headers(response.headers)

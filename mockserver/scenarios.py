@@ -27,7 +27,7 @@ def fixtures_dirs() -> list[Path]:
 
 
 def builtin_names() -> list[str]:
-    names = set()
+    names: set[str] = set()
     for folder in fixtures_dirs():
         names.update(path.stem for path in folder.iterdir() if path.suffix in _SUFFIXES)
     return sorted(names)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from . import scenarios as scenario_files
 from . import serving
-from .api import Api
+from .apis import all_apis
 from .app import DEFAULT_MAX_BODY_BYTES, create_app
 from .context import MockContext
 from .faults import FaultInjector
@@ -44,15 +44,6 @@ DEFAULT_SCENARIOS = ("default",)
 DEFAULT_WALLAROO_USER = "developer@example.com"
 DEFAULT_MODELARTS_USER = "modelarts-dev"
 APIS = ("wallaroo", "modelarts")
-
-
-def all_apis() -> list[Api]:
-    """The mocked APIs and the control API, in routing order."""
-    from .control import api as control_api
-    from .modelarts import api as modelarts_api
-    from .wallaroo import api as wallaroo_api
-
-    return [control_api, wallaroo_api, modelarts_api]
 
 
 class MockServer:
@@ -249,8 +240,8 @@ class MockServer:
         return {"Authorization": f"Bearer {self.wallaroo_token(user)}"}
 
     @property
-    def modelarts_project_id(self) -> str:
-        """The id of the first ModelArts project of the loaded scenarios."""
+    def modelarts_project_id(self) -> str | None:
+        """The id of the first ModelArts project of the loaded scenarios (None when there is none)."""
         return self.modelarts.default_project_id()
 
     def modelarts_credentials(self, user: str = DEFAULT_MODELARTS_USER) -> dict[str, Any]:
@@ -294,7 +285,10 @@ class MockServer:
 
     def add_modelarts_workspace(self, project_id: str | None = None, **fields: Any) -> Any:
         """Add a ModelArts workspace for this test to a project (default: the first project)."""
-        return self.modelarts.add_workspace(project_id or self.modelarts_project_id, **fields)
+        project = project_id or self.modelarts_project_id
+        if project is None:
+            raise LookupError("no ModelArts project is loaded; pass project_id or add a project first")
+        return self.modelarts.add_workspace(project, **fields)
 
     # == clients (requests, httpx and the SDKs are imported only when asked for) ==========
     def _inprocess(self, inprocess: bool | None) -> bool:

@@ -104,7 +104,7 @@ class Fields:
             return None
         return value
 
-    def str(self, name: str, *, required: bool = False, nullable: bool = True, default: Any = None) -> Any:
+    def string(self, name: str, *, required: bool = False, nullable: bool = True, default: Any = None) -> Any:
         value = self._get(name, required, nullable)
         if value is None:
             return default
@@ -112,7 +112,7 @@ class Fields:
             raise FieldError(self.at(name), f"expected a string, got {type_name(value)}")
         return value
 
-    def int(self, name: str, *, required: bool = False, nullable: bool = True, default: Any = None,
+    def integer(self, name: str, *, required: bool = False, nullable: bool = True, default: Any = None,
             minimum: int | None = None) -> Any:
         value = self._get(name, required, nullable)
         if value is None:
@@ -123,7 +123,7 @@ class Fields:
             raise FieldError(self.at(name), f"must be at least {minimum}, got {value}")
         return value
 
-    def bool(self, name: str, *, required: bool = False, nullable: bool = True, default: Any = None) -> Any:
+    def boolean(self, name: str, *, required: bool = False, nullable: bool = True, default: Any = None) -> Any:
         value = self._get(name, required, nullable)
         if value is None:
             return default
@@ -131,7 +131,7 @@ class Fields:
             raise FieldError(self.at(name), f"expected a boolean, got {type_name(value)}")
         return value
 
-    def list(self, name: str, *, required: bool = False, nullable: bool = True, default: Any = None) -> Any:
+    def array(self, name: str, *, required: bool = False, nullable: bool = True, default: Any = None) -> Any:
         value = self._get(name, required, nullable)
         if value is None:
             return default
@@ -140,7 +140,7 @@ class Fields:
         return value
 
     def str_list(self, name: str, *, required: bool = False, nullable: bool = True, default: Any = None) -> Any:
-        items = self.list(name, required=required, nullable=nullable, default=_MISSING)
+        items = self.array(name, required=required, nullable=nullable, default=_MISSING)
         if items is _MISSING:
             return default
         for index, item in enumerate(items):
@@ -149,7 +149,7 @@ class Fields:
         return items
 
     def int_list(self, name: str, *, default: Any = None) -> Any:
-        items = self.list(name, default=_MISSING)
+        items = self.array(name, default=_MISSING)
         if items is _MISSING:
             return default
         for index, item in enumerate(items):
@@ -165,7 +165,7 @@ class Fields:
 
     def objects(self, name: str, *, known: tuple[str, ...] | None = None) -> Iterator[Fields]:
         """Each member of an array of objects, as :class:`Fields`."""
-        for index, item in enumerate(self.list(name, default=[])):
+        for index, item in enumerate(self.array(name, default=[])):
             yield Fields(item, join(self.at(name), index), known)
 
     def number(self, name: str, *, required: bool = False, default: Any = None) -> Any:
@@ -175,6 +175,13 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise FieldError(self.at(name), f"expected a number, got {type_name(value)}")
         return value
+
+    # The short names the parsing modules call. Bound last: defined first, they would shadow the
+    # built-ins in every annotation of the class body (mypy read `str` as this method).
+    str = string
+    int = integer
+    bool = boolean
+    list = array
 
 
 def parse_json(raw: bytes) -> Any:

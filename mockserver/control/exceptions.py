@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ApiError
+from ..errors import ApiError, StatusError
 
 
 class ControlError(ApiError):
@@ -15,10 +15,8 @@ class ControlError(ApiError):
         return {"error": self.description, "status": self.status}
 
 
-class HttpError(ControlError):
-    def __init__(self, status: int, description: str) -> None:
-        self.status = status
-        super().__init__(description)
+class HttpError(StatusError, ControlError):
+    """A generic HTTP failure under ``/__mock/`` in this shape."""
 
 
 class InvalidRequest(ControlError):

@@ -291,10 +291,8 @@ class KeystoneScopeError(KeystoneError):
     title = "Unauthorized"
 
 
-def http_error(status: int, description: str) -> ApiError:
-    """The generic error of the API owning the current path (IAM under ``/v3``, else the gateway)."""
-    from flask import has_request_context, request
-
-    if has_request_context() and (request.path == "/v3" or request.path.startswith("/v3/")):
+def http_error(status: int, description: str, path: str = "") -> ApiError:
+    """The generic error of the API owning ``path`` (IAM under ``/v3``, else the gateway)."""
+    if path == "/v3" or path.startswith("/v3/"):
         return KeystoneError(description, status=status, title=_KEYSTONE_TITLES.get(status, "Error"))
     return GatewayHttpError(status, description)

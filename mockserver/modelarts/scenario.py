@@ -236,7 +236,6 @@ def export(data: ModelArtsData, now_ms: int) -> dict[str, Any]:
         "next_workspace_seq": data.next_workspace_seq,
     }
 
-@staticmethod
 def export_user(u: User, account: Account) -> dict[str, Any]:
     return {"id": u.id, "name": u.name, "password": u.password, "account": account.name,
             "primary": u.primary, "enabled": u.enabled,
@@ -265,7 +264,6 @@ def clone(data: ModelArtsData) -> ModelArtsData:
     copied.deleting = data.deleting.copy()
     return copied
 
-@staticmethod
 def _export_workspace(w: Workspace) -> dict[str, Any]:
     item: dict[str, Any] = {
         "project": w.project_id, "id": w.id, "name": w.name, "description": w.description, "owner": w.owner,

@@ -7,7 +7,7 @@ import functools
 from typing import Any
 
 from .._version import __version__
-from . import control, modelarts, wallaroo
+from ..apis import all_apis
 
 OPENAPI_VERSION = "3.0.3"
 
@@ -29,9 +29,19 @@ docs/modelarts.md and docs/control-api.md in the repository."""
 
 @functools.lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
+    # the mocked APIs first, then the rest (the control API), each as its descriptor says
+    apis = sorted(all_apis(), key=lambda api: api.make_backend is None)
+    sections = [api.openapi() for api in apis if api.openapi is not None]
     paths: dict[str, Any] = {}
-    for section in (wallaroo.PATHS, control.DOCS_PATHS, modelarts.PATHS, control.PATHS):
-        paths.update(section)
+    tags: list[dict[str, Any]] = []
+    schemas: dict[str, Any] = {}
+    security: dict[str, Any] = {}
+    for section in sections:
+        paths.update(getattr(section, "DOCS_PATHS", {}))
+        paths.update(section.PATHS)
+        tags.extend(section.TAGS)
+        schemas.update(section.SCHEMAS)
+        security.update(getattr(section, "SECURITY_SCHEMES", {}))
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -41,12 +51,9 @@ def _document() -> dict[str, Any]:
             "license": {"name": "Apache-2.0"},
         },
         "servers": [{"url": "/", "description": "This server."}],
-        "tags": wallaroo.TAGS + modelarts.TAGS + control.TAGS,
+        "tags": tags,
         "paths": paths,
-        "components": {
-            "schemas": {**wallaroo.SCHEMAS, **modelarts.SCHEMAS, **control.SCHEMAS},
-            "securitySchemes": {**wallaroo.SECURITY_SCHEMES, **modelarts.SECURITY_SCHEMES},
-        },
+        "components": {"schemas": schemas, "securitySchemes": security},
     }
 
 

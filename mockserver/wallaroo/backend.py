@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import jwt
 
@@ -264,6 +264,7 @@ class WallarooBackend:
         """
         with self.state.lock:
             data = self.data
+            ids: Iterable[int]
             if user_ids is not None:  # the users' workspaces, from the index: no scan of the store
                 ids = set().union(*(data.user_workspaces.get(user_id, ()) for user_id in user_ids))
             elif not caller.admin:

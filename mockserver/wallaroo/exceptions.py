@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ApiError
+from ..errors import ApiError, StatusError
 
 MISSING_USER_IN_KEYCLOAK = "Failed to find user in Keycloak: No user was found in Keycloak."
 
@@ -21,12 +21,8 @@ class WallarooError(ApiError):
         return {"msg": self.description, "code": self.status}
 
 
-class HttpError(WallarooError):
+class HttpError(StatusError, WallarooError):
     """A generic HTTP failure (unknown route, wrong method, oversized body) in this shape."""
-
-    def __init__(self, status: int, description: str) -> None:
-        self.status = status
-        super().__init__(description)
 
 
 # -- 400 ---------------------------------------------------------------------------

@@ -72,13 +72,13 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
         members: dict[str, str] = {}
         for member in item.objects("members", known=("user", "user_type")):
             ref = member.str("user", required=True, nullable=False)
-            user = find(data, ref)
-            if user is None:
+            found = find(data, ref)
+            if found is None:
                 raise FieldError(member.at("user"), f"no user with the id, email or username '{ref}'")
             user_type = (member.str("user_type") or COLLABORATOR).upper()
             if user_type not in USER_TYPES:
                 raise FieldError(member.at("user_type"), f"expected OWNER or COLLABORATOR, got '{user_type}'")
-            members[user.id] = user_type
+            members[found.id] = user_type
         created_by = item.str("created_by")
         if created_by is None:
             owners = [uid for uid, kind in members.items() if kind == OWNER]

@@ -31,3 +31,11 @@ def test_the_serve_command_uses_the_default_scenario():
     # No --scenario flag: the server must come up on the built-in default scenario.
     assert "--scenario" not in setup_commands()[0]
     assert (ROOT / "fixtures" / "default.json").is_file()
+
+
+def test_ci_runs_the_tests_first_then_the_lint_and_type_gates():
+    ci_lines = [line for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith(("#", "set ", "cd "))]
+    assert ci_lines[0] == setup_commands()[1]
+    assert ".venv/bin/python -m ruff check ." in ci_lines[1:]
+    assert ".venv/bin/python -m mypy" in ci_lines[1:]

@@ -380,7 +380,7 @@ def test_snapshots_taken_during_writes_are_never_half_done(wallaroo):
 
     def writer(index: int, http: requests.Session) -> None:
         rng = random.Random(200 + index)
-        for n in range(40):
+        for _ in range(40):
             kind = rng.choice(["create", "invite", "add"])
             if kind == "create":
                 post(http, "workspaces/create", {"workspace_name": f"snap-{rng.randrange(20)}"})

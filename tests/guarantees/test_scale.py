@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from mockserver import MockServer
+from mockserver.modelarts import ModelArtsBackend
 from mockserver.modelarts import exceptions as modelarts_errors
 from mockserver.modelarts.parsing import WorkspaceInput
 from mockserver.modelarts.records import free_workspace_id

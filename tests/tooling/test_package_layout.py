@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import importlib.metadata
 import tomllib
 from pathlib import Path
@@ -106,3 +108,60 @@ def test_the_version_is_written_once():
     assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
     assert project["tool"]["hatch"]["version"]["path"] == "mockserver/_version.py"
     assert importlib.metadata.version("wallaroo-modelarts-mockserver") == mockserver.__version__
+
+
+def test_the_store_records_and_backends_load_no_flask():
+    """The store knows nothing about HTTP, and that is checkable: importing it (the package face
+    included) must not import Flask or Werkzeug."""
+    code = ("import sys\n"
+            "import mockserver.state, mockserver.journal, mockserver.clock, mockserver.validation\n"
+            "import mockserver.wallaroo.backend, mockserver.wallaroo.records, mockserver.wallaroo.tokens\n"
+            "import mockserver.modelarts.backend, mockserver.modelarts.records, mockserver.modelarts.signing\n"
+            "import mockserver.apis, mockserver.wallaroo.api, mockserver.modelarts.api, mockserver.control.api\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug'))\n"
+            "print(','.join(loaded))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
+    # and the check can fail: the server does load Flask
+    loud = subprocess.run([sys.executable, "-c", "import sys, mockserver.server; print('flask' in sys.modules)"],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert loud.stdout.strip() == "True", loud.stderr
+
+
+def test_the_package_face_still_exports_its_names():
+    import mockserver
+    from mockserver import ApiError, Journal, MockServer, RecordedRequest, ScenarioError, State
+
+    assert MockServer.__module__ == "mockserver.server" and State.__module__ == "mockserver.state"
+    assert {ApiError, Journal, RecordedRequest, ScenarioError} and set(mockserver.__all__) <= set(dir(mockserver))
+    assert mockserver.server.MockServer is MockServer  # submodules the eager face loaded stay reachable
+
+
+def test_every_mocked_api_folder_has_the_same_files():
+    from mockserver.apis import all_apis, mocked_apis
+
+    expected = {"__init__.py", "api.py", "openapi.py", "routes.py", "parsing.py", "exceptions.py", "records.py",
+                "scenario.py", "backend.py", "tokens.py"}
+    for api in mocked_apis():
+        files = {path.name for path in (PACKAGE / api.name).glob("*.py")}
+        assert expected <= files, f"mockserver/{api.name}/ lacks {sorted(expected - files)}"
+    for api in all_apis():
+        assert {"__init__.py", "api.py", "openapi.py", "routes.py", "exceptions.py"} <= {
+            path.name for path in (PACKAGE / api.name).glob("*.py")}
+        assert api.openapi is not None and api.openapi().PATHS
+
+
+def test_an_api_error_shape_depends_on_the_path_passed_not_on_a_request():
+    """No request context here: the shape follows the path argument alone."""
+    from mockserver.modelarts.api import API as modelarts
+    from mockserver.wallaroo.api import API as wallaroo
+
+    def keys(api, path: str) -> set[str]:
+        return set(api.error_for(404, "x", path).body("request-id"))
+
+    assert keys(wallaroo, "/v1/api/nothing") == {"msg", "code"}
+    assert "error_description" in keys(wallaroo, "/auth/realms/master/nothing")  # Keycloak
+    assert "errors" in keys(wallaroo, "/v1/graphql")  # Hasura
+    assert keys(modelarts, "/v3/nothing") == {"error"}  # Keystone
+    assert {"error_code", "error_msg"} <= keys(modelarts, "/v1/0123/nothing")  # the API gateway

@@ -178,7 +178,7 @@ def test_threads_share_the_server_safely(mockserver):
 def test_inprocess_server_has_no_socket(mockserver_inprocess):
     assert not mockserver_inprocess.running
     with pytest.raises(RuntimeError, match="not running"):
-        mockserver_inprocess.url
+        _ = mockserver_inprocess.url
     assert mockserver_inprocess.base_url == "http://mockserver.local"
     assert repr(mockserver_inprocess) == "<MockServer in-process scenarios=['default']>"
 

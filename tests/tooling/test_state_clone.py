@@ -20,7 +20,7 @@ from mockserver import MockServer
 from mockserver.modelarts import parsing as modelarts_parsing
 from mockserver.modelarts import records as modelarts_records
 from mockserver.modelarts.quotas import CATALOGUE
-from mockserver.state import State, clone_data
+from mockserver.state import ScenarioError, State, clone_data
 from mockserver.wallaroo import records as wallaroo_records
 from mockserver.wallaroo.graphql.tables import Tables
 
@@ -377,6 +377,6 @@ def test_store_uses_the_backends_clone_for_load_reset_and_import():
     backend.data["items"][0]["n"] = 6
     state.reset()
     assert backend.data == {"items": [{"n": 5}]}
-    with pytest.raises(Exception):
+    with pytest.raises(ScenarioError):
         state.load([("bad", {"cloning": [1], "unknown": 1})])  # rejected: nothing changes
     assert backend.data == {"items": [{"n": 5}]}

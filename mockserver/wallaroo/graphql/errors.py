@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...errors import ApiError
+from ...errors import StatusError
 
 
 def error_entry(message: str, *, path: str = "$", code: str = "unexpected") -> dict[str, Any]:
@@ -114,14 +114,10 @@ class NotModelled(HasuraError):
 
 
 # -- generic HTTP failures under /v1/graphql (unknown path, wrong method, oversized body) --
-class GraphQLHttpError(ApiError):
+class GraphQLHttpError(StatusError):
     """A router-level failure of the GraphQL endpoint, still in Hasura's ``errors`` shape."""
 
     CODES = {404: "not-found", 405: "method-not-allowed", 413: "request-too-large"}
-
-    def __init__(self, status: int, description: str) -> None:
-        self.status = status
-        super().__init__(description)
 
     def body(self, request_id: str) -> dict[str, Any]:
         return {"errors": [error_entry(self.description, code=self.CODES.get(self.status, "unexpected"))]}
