@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     if "startup" in sections:
         startup.startup(report, processes=1 if quick else 5, peers=peers)
     if "pytest" in sections:
-        pytest_run.pytest_suites(report, count=20 if quick else 200, repeats=1 if quick else 3, peers=peers)
+        for count in ((20,) if quick else (200, 2000)):
+            pytest_run.pytest_suites(report, count=count, repeats=1 if quick else 3, peers=peers)
     if "scale" in sections:
         scale.scale(report, sizes=(10, 100) if quick else (10, 1_000, 100_000), budget=0.05 if quick else 1.0)
     if "memory" in sections:
