@@ -26,7 +26,7 @@ BENCH_SCENARIO: dict[str, Any] = {
     },
 }
 
-_BASELINE_WORKSPACES = [
+BASELINE_WORKSPACES = [
     {"id": 1, "name": f"{BENCH_USER} - Default Workspace", "created_at": "2025-01-01T00:00:01.000000+00:00",
      "created_by": BENCH_USER, "archived": False, "models": [], "pipelines": []},
     {"id": 2, "name": "bench-models", "created_at": "2025-01-01T00:00:00.000000+00:00",
@@ -36,6 +36,13 @@ _BASELINE_WORKSPACES = [
 ]
 
 
+def baseline_body() -> bytes:
+    """The baseline's answer as bytes (compact JSON), for stacks that answer without Flask."""
+    import json
+
+    return json.dumps({"workspaces": BASELINE_WORKSPACES}, separators=(",", ":")).encode()
+
+
 def minimal_app() -> Flask:
     """A Flask app with the one route, answering a constant three-item list."""
     app = Flask("minimal-baseline")
@@ -43,7 +50,7 @@ def minimal_app() -> Flask:
 
     @app.post(LIST_PATH)
     def workspaces_list() -> Any:
-        return jsonify({"workspaces": _BASELINE_WORKSPACES})
+        return jsonify({"workspaces": BASELINE_WORKSPACES})
 
     return app
 

@@ -289,7 +289,8 @@ def environment() -> dict[str, Any]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
-    for name in ("flask", "werkzeug", "waitress", "requests", "moto", "pytest-httpserver", "gunicorn", "pytest"):
+    for name in ("flask", "werkzeug", "granian", "waitress", "requests", "moto", "pytest-httpserver", "gunicorn",
+                 "pytest"):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:

@@ -3,6 +3,8 @@
 Prints absolute figures and, for every comparison, the ratio against a baseline
 measured in the same run, then one PASS/FAIL line per target ratio. Sections:
 
+``wrk``        standalone servers (the CLI, baselines, peers) under the C load generator wrk,
+               1 and 8 connections (target: the CLI >= 3x itself on waitress at 8)
 ``socket``     one keep-alive ``requests.Session`` over loopback (target: >= 2x a minimal
                Flask app on Werkzeug's threaded server), and the WSGI server comparison
 ``inprocess``  Flask test client, no socket (target: >= 70% of a minimal Flask app's)
@@ -30,10 +32,10 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     __package__ = "benchmarks"
 
-from benchmarks import pytest_run, scale, startup, throughput  # noqa: E402
+from benchmarks import loadgen, pytest_run, scale, startup, throughput  # noqa: E402
 from benchmarks.common import Report  # noqa: E402
 
-SECTIONS = ("socket", "inprocess", "startup", "pytest", "scale", "memory")
+SECTIONS = ("wrk", "socket", "inprocess", "startup", "pytest", "scale", "memory")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -71,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     print("  " + ", ".join(f"{name} {version}" for name, version in env["packages"].items() if version))
     print(f"  command: python -m benchmarks.run {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
     started = time.perf_counter()
+    if "wrk" in sections:
+        loadgen.load_generator(report, seconds=max(1.0, seconds * 2), repeats=repeats if quick else 5, peers=peers,
+                               quick=quick)
     if "socket" in sections:
         throughput.socket_throughput(report, seconds=seconds, repeats=repeats, peers=peers)
     if "inprocess" in sections:
@@ -78,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     if "startup" in sections:
         startup.startup(report, processes=1 if quick else 5, peers=peers)
     if "pytest" in sections:
-        pytest_run.pytest_suites(report, count=20 if quick else 200, repeats=1 if quick else 3, peers=peers)
+        for count in ((20,) if quick else (200, 2000)):
+            pytest_run.pytest_suites(report, count=count, repeats=1 if quick else 3, peers=peers)
     if "scale" in sections:
         scale.scale(report, sizes=(10, 100) if quick else (10, 1_000, 100_000), budget=0.05 if quick else 1.0)
     if "memory" in sections:

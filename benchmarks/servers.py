@@ -67,6 +67,36 @@ def waitress_thread(app: Any, threads: int = 8) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def granian_thread(app: Any, threads: int = 8) -> Iterator[str]:
+    """The native server MockServer runs (granian in a background thread), for other apps."""
+    from mockserver.native import NativeServer
+
+    server = NativeServer(app, "127.0.0.1", 0, threads=threads, on_crash=None)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def pytest_httpserver_thread(path: str, body: Any) -> Iterator[str]:
+    """pytest-httpserver as its fixture runs it (Werkzeug, a background thread), answering ``body``."""
+    from pytest_httpserver import HTTPServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request(path, method="POST").respond_with_json(body)
+    server.start()
+    try:
+        yield server.url_for("").rstrip("/")
+    finally:
+        server.clear()
+        if server.is_running():
+            server.stop()
+
+
+@contextlib.contextmanager
 def gunicorn_gthread(app_path: str, threads: int = 4) -> Iterator[str]:
     """``gunicorn -w 1 -k gthread --threads N`` as a subprocess; ``app_path`` like ``pkg.mod:factory()``."""
     process = subprocess.Popen(

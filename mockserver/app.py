@@ -86,7 +86,7 @@ def _before_request() -> Response | None:
         return None
     g.fault = rule.id
     if rule.latency_ms:
-        time.sleep(rule.latency_ms / 1000.0)
+        ctx.faults.delay(rule)
     if rule.drop:
         _record(None, None)
         raise DropConnection(rule.describe())

@@ -8,6 +8,7 @@ Every flag has an environment variable (the flag wins)::
     --state-file     MOCKSERVER_STATE_FILE    loaded at start if it exists, saved on shutdown and on demand
     --log-requests   MOCKSERVER_LOG_REQUESTS  one line per request on stderr
     --quiet          MOCKSERVER_QUIET         print only the URL
+    --server         MOCKSERVER_SERVER        auto (default), granian or waitress: the HTTP server
 
 When ready it prints the URL on the first line of stdout and the docs page's URL on the
 second (``--quiet``: the URL alone), then the credentials of both APIs read from the loaded
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import logging
 import os
 import signal
@@ -33,6 +35,7 @@ from typing import Any, Sequence, TextIO
 from ._version import __version__
 from . import scenarios as scenario_files
 from .server import DEFAULT_SCENARIOS, MockServer
+from .serving import SERVERS
 from .state import ScenarioError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -67,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mockserver",
         description="A stateful test double for the Wallaroo MLOps API and the ModelArts workspace API.",
         epilog="Environment variables MOCKSERVER_HOST, MOCKSERVER_PORT, MOCKSERVER_SCENARIO (comma-separated), "
-               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS and MOCKSERVER_QUIET set the defaults of the "
+               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET and MOCKSERVER_SERVER set the "
+               "defaults of the "
                "flags. SIGINT/SIGTERM save the state file and stop; SIGUSR1 saves it.")
     parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=port_number, help=f"port to listen on; 0 picks a free one (default {DEFAULT_PORT})")
@@ -79,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "and on demand (SIGUSR1, POST /__mock/state/save)")
     parser.add_argument("--log-requests", action="store_true", default=None, help="log every request on stderr")
     parser.add_argument("--quiet", action="store_true", default=None, help="print only the URL when ready")
+    parser.add_argument("--server", choices=SERVERS,
+                        help="the HTTP server: granian (native, the fastest), waitress (pure Python), or auto: "
+                             "granian where it is installed, else waitress (default auto)")
     parser.add_argument("--check", action="store_true",
                         help="only validate the scenarios and the state file, then exit (0 valid, 2 invalid)")
     parser.add_argument("--list-scenarios", action="store_true", help="list the built-in scenarios and exit")
@@ -122,6 +129,10 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         args.log_requests = _env_flag(parser, "MOCKSERVER_LOG_REQUESTS", environ)
     if args.quiet is None:
         args.quiet = _env_flag(parser, "MOCKSERVER_QUIET", environ)
+    if args.server is None:
+        args.server = environ.get("MOCKSERVER_SERVER", "").strip().lower() or "auto"
+        if args.server not in SERVERS:
+            parser.error(f"MOCKSERVER_SERVER: expected one of {', '.join(SERVERS)}, got {environ['MOCKSERVER_SERVER']!r}")
     return args
 
 
@@ -145,7 +156,8 @@ def banner_lines(server: MockServer, args: argparse.Namespace) -> list[str]:
     lines = [server.url,
              f"docs: {server.url}{DOCS_PAGE}",
              f"mockserver {__version__}, scenarios: {', '.join(server.state.scenarios) or '(none)'}",
-             f"  control API: {server.url}/__mock/health"]
+             f"  control API: {server.url}/__mock/health",
+             f"  HTTP server: {server.server_name}"]
     if server.state_file is not None:
         lines.append(f"  state file: {server.state_file}")
     lines.extend(credentials_lines(server))
@@ -205,7 +217,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                      "without --check the server creates it on the first save)", EXIT_USAGE, err)
     try:
         server = MockServer(args.scenario, host=args.host, port=args.port, state_file=args.state_file,
-                            log_requests=args.log_requests)
+                            log_requests=args.log_requests, server=args.server)
     except ScenarioError as error:
         return _fail(str(error), EXIT_USAGE, err)
     if args.check:
@@ -218,6 +230,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         if _bad_address(error):
             return _fail(f"--host {args.host}: not an address of this machine ({_reason(error)})", EXIT_USAGE, err)
         return _fail(f"cannot listen on {args.host}:{args.port}: {_reason(error)}", EXIT_RUNTIME, err)
+    tune_collector()
     return serve(server, args, out, err)
 
 
@@ -231,6 +244,14 @@ def _reason(error: Exception) -> str:
     if isinstance(error, ValueError):
         return "invalid host"  # waitress: "Invalid host/port specified."
     return str(getattr(error, "strerror", None) or error)
+
+
+def tune_collector() -> None:
+    """For a long-running server process: what is loaded at start (modules, scenarios) stays
+    for good, so it is moved out of the collector's reach (``gc.freeze``), and young objects are
+    collected in larger batches. About a tenth of the CPU per request (docs/performance.md)."""
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
 
 
 def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

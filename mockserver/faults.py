@@ -39,8 +39,10 @@ def _check_header(name: str, value: str) -> None:
         raise ValueError(f"header name {name!r} is not a valid HTTP header name")
     if name.lower() in _FRAMING_HEADERS:
         raise ValueError(f"header {name} is set by the server; a fault cannot replace it")
-    if any(c in "\r\n\0" or ord(c) > 255 for c in value):
-        raise ValueError(f"header {name}: the value must be Latin-1 text without line breaks")
+    # RFC 9110 field values, as both servers send them alike: visible ASCII, spaces and tabs
+    # (granian drops a value with a control character and sends non-ASCII as UTF-8)
+    if any((ord(c) < 32 and c != "\t") or ord(c) >= 127 for c in value):
+        raise ValueError(f"header {name}: the value must be ASCII text without line breaks or control characters")
 
 
 @dataclass
@@ -101,6 +103,8 @@ class FaultInjector:
         self._seed = seed
         self._random = random.Random(seed)
         self._drawn = False
+        #: set, then replaced, whenever the rules are cleared: wakes the requests a latency rule holds
+        self._cleared = threading.Event()
 
     def add(self, *, method: str | None = None, path: str | None = None, api: str | None = None,
             latency_ms: float = 0.0, status: int | None = None, body: Any = None,
@@ -178,9 +182,20 @@ class FaultInjector:
                     return True
         return False
 
+    def delay(self, rule: FaultRule) -> None:
+        """Hold the calling request for the rule's latency, or until the rules are cleared.
+
+        Clearing (``DELETE /__mock/faults``, a reset) releases held requests at once, so a
+        long latency fault never outlives the test that set it.
+        """
+        if rule.latency_ms:
+            self._cleared.wait(rule.latency_ms / 1000.0)
+
     def clear(self) -> None:
         """Remove every rule and reseed, so each test sees the same ``probability`` draws."""
         with self._lock:
+            cleared, self._cleared = self._cleared, threading.Event()
+            cleared.set()
             self._rules.clear()
             if self._drawn:  # reseeding costs microseconds; reset runs before every test
                 self._random.seed(self._seed)

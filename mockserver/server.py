@@ -57,10 +57,14 @@ class MockServer:
     def __init__(self, scenarios: Iterable[scenario_files.ScenarioRef] = DEFAULT_SCENARIOS, *,
                  host: str = "127.0.0.1", port: int = 0, state_file: str | os.PathLike[str] | None = None,
                  journal_limit: int = 10_000, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, threads: int = 8,
-                 log_requests: bool = False, fault_seed: int = 0) -> None:
+                 log_requests: bool = False, fault_seed: int = 0, server: str = "auto") -> None:
+        if server not in serving.SERVERS:
+            raise ValueError(f"unknown server {server!r}; expected one of {', '.join(serving.SERVERS)}")
         self.host = host
         self.port = port
         self.threads = threads
+        #: the HTTP server ``start()`` uses: "granian", "waitress", or "auto" (granian when it imports)
+        self.server = server
         self.state_file = Path(state_file) if state_file else None
         self.state = State()
         self.apis = all_apis()
@@ -89,7 +93,8 @@ class MockServer:
         """Listen on ``host:port`` (port 0 picks a free one) and serve from a background thread."""
         if self._server is not None:
             return self
-        self._server = serving.serve(self.app, host=self.host, port=self.port, threads=self.threads)
+        self._server = serving.serve(self.app, host=self.host, port=self.port, threads=self.threads,
+                                     server=self.server)
         self.port = self._server.port
         return self
 
@@ -100,6 +105,11 @@ class MockServer:
             server.stop()
         if self.state_file is not None:
             self.save_state(self.state_file)
+
+    @property
+    def server_name(self) -> str | None:
+        """The HTTP server listening now ("granian" or "waitress"); None while not running."""
+        return self._server.name if self._server is not None else None
 
     @property
     def running(self) -> bool:

@@ -1,4 +1,8 @@
-"""Serving the app over a socket: the one place that knows the WSGI server (waitress).
+"""Serving the app over a socket: the one place that knows the HTTP servers.
+
+granian (Rust, :mod:`mockserver.native`) by default; waitress (pure Python) where granian
+cannot be imported, or when asked for (``server="waitress"``). Why granian, with figures:
+docs/performance.md, "The HTTP server".
 
 :class:`MockServer` needs three things from it, and nothing else:
 
@@ -29,8 +33,14 @@ from .errors import DropConnection
 from .responses import new_request_id
 
 
+#: ``MockServer(server=...)`` / ``--server``: the HTTP servers :func:`serve` can run
+SERVERS = ("auto", "granian", "waitress")
+
+
 class Serving:
-    """A running socket server; see :func:`serve`."""
+    """A running waitress server; see :func:`serve`."""
+
+    name = "waitress"
 
     def __init__(self, server: Any, thread: threading.Thread) -> None:
         self._server = server
@@ -55,13 +65,30 @@ class Serving:
         server.task_dispatcher.shutdown(timeout=1)
 
 
-def serve(app: Flask, *, host: str, port: int, threads: int) -> Serving:
-    """Listen on ``host:port`` and answer with ``app`` from a background thread."""
+def serve(app: Flask, *, host: str, port: int, threads: int, server: str = "auto") -> Any:
+    """Listen on ``host:port`` and answer with ``app`` from a background thread.
+
+    Returns a handle with ``name``, ``port`` (the one bound) and ``stop()``.
+    """
+    from .native import NativeServer, native_available
+
+    if server not in SERVERS:
+        raise ValueError(f"unknown server {server!r}; expected one of {', '.join(SERVERS)}")
+    if server == "granian" or (server == "auto" and native_available()):
+        native = NativeServer(app, host, port, threads=threads, on_crash=_crash_answer(app))
+        native.start()
+        return native
+    return _serve_waitress(app, host=host, port=port, threads=threads)
+
+
+def _serve_waitress(app: Flask, *, host: str, port: int, threads: int) -> Serving:
     from waitress.server import create_server
 
     server = create_server(_wsgi_for_waitress(app), host=host, port=port, threads=threads, ident="mockserver",
                            clear_untrusted_proxy_headers=True, channel_timeout=60, connection_limit=1000,
-                           expose_tracebacks=False)
+                           expose_tracebacks=False,
+                           # refused from Content-Length (and chunked bodies cut) before they are read
+                           max_request_body_size=app.extensions["mockserver"].max_body_bytes)
     server.channel_class = _channel_with_api_errors(app)
     thread = threading.Thread(target=server.run, name=f"mockserver:{server.effective_port}", daemon=True)
     thread.start()
@@ -102,8 +129,11 @@ def _channel_with_api_errors(app: Flask) -> Any:
     class ApiShapedErrorTask(ErrorTask):
         def execute(self) -> None:
             error = self.request.error
-            status, headers, body = render_refused_request(app, _refused_path(self.request), error.code,
-                                                           f"{error.reason}: {error.body}")
+            message = f"{error.reason}: {error.body}"
+            if error.code == 413:  # waitress's max_request_body_size is the mock's own cap: say it alike
+                limit = app.extensions["mockserver"].max_body_bytes
+                message = f"The request body is larger than the limit of {limit} bytes."
+            status, headers, body = render_refused_request(app, _refused_path(self.request), error.code, message)
             self.status = status
             self.response_headers.extend(headers)
             self.set_close_on_finish()
@@ -125,6 +155,20 @@ def _refused_path(parsed: Any) -> str:
     if len(parts) == 3:
         return unquote_to_bytes(parts[1].split(b"?", 1)[0].decode("latin-1")).decode("latin-1")
     return "/"
+
+
+def _crash_answer(app: Flask) -> Any:
+    """An API-shaped 500 for an error that escaped Flask's own handlers (never a blank page)."""
+    import logging
+
+    def answer(environ: dict[str, Any], error: BaseException) -> tuple[int, list[tuple[str, str]], bytes]:
+        logging.getLogger("mockserver").error("unexpected error while answering %s %s", environ.get("REQUEST_METHOD"),
+                                              environ.get("PATH_INFO"), exc_info=error)
+        status, headers, body = render_refused_request(app, environ.get("PATH_INFO", "/"), 500,
+                                                       f"Internal error in the mock server: {type(error).__name__}.")
+        return int(status.split(" ", 1)[0]), headers, body
+
+    return answer
 
 
 def _wsgi_for_waitress(app: Any) -> Any:

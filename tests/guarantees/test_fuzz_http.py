@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,10 +86,27 @@ def without_clock(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def exchange_and_check(server: MockServer, connection: Connection, method: str, path: str,
-                       headers: list[tuple[str, bytes]], body: bytes | None) -> int:
+                       headers: list[tuple[str, bytes]], body: bytes | None) -> int | None:
     server.reset()
     before = without_clock(server.export_state())
-    status, response_headers, data = connection.request(method, path, headers, body)
+    try:
+        status, response_headers, data = connection.request(method, path, headers, body)
+    except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+        if server.server_name != "granian":
+            raise
+        # the native HTTP layer refused the head and hung up before the request was all sent
+        # (its 400 lost with the connection): nothing reached the app, the server serves on
+        connection.close()
+        assert without_clock(server.export_state()) == before
+        assert requests.get(f"{server.url}/__mock/health", timeout=TIMEOUT).status_code == 200
+        return None
+    if server.server_name == "granian" and status in (400, 431) and not data:
+        # refused by the native HTTP layer before any Python ran (a NUL in a header, more than
+        # 100 headers): a bare 4xx and a closed connection, a choice (docs/guarantees.md)
+        assert (response_headers.get("Connection") or "").lower() == "close"
+        connection.close()
+        assert without_clock(server.export_state()) == before
+        return status
     problems = shape_problems(method, path, status, response_headers, data)
     assert not problems, (method, path, headers[:4], problems)
     if not 200 <= status < 300:
@@ -156,4 +174,7 @@ def test_huge_strings(server, connection, valid_credentials, target, size, membe
     text = char * size
     body = json.dumps({member: text, "workspace_name": text, "name": text}, ensure_ascii=False).encode()
     status = exchange_and_check(server, connection, target[0], target[1], list(valid_credentials.items()), body)
+    if status is None:  # refused from its Content-Length, the connection closed under the rest of the body
+        assert len(body) > 1024 * 1024
+        return
     assert (status == 413) == (len(body) > 1024 * 1024)

@@ -44,7 +44,8 @@ def test_every_section_runs_and_prints_its_figures(quick_run):
     for heading in ("== socket:", "== in-process:", "== start-up, reset, stop:", "== pytest: 20 tests",
                     "== scale:", "== memory:", "== summary =="):
         assert heading in out, f"missing section {heading!r}:\n{out}"
-    for row in ("minimal Flask, werkzeug threaded (baseline)", "mockserver, waitress thread (MockServer.start)",
+    for row in ("minimal Flask, werkzeug threaded", "mockserver, MockServer.start() (granian thread)",
+                "mockserver, MockServer(server='waitress')",
                 "minimal Flask test_client (baseline)", "mockserver test_client()", "mockserver (MockServer)",
                 "mockserver fixture (session server, reset per test)", "wallaroo", "modelarts"):
         assert row in out, f"missing row {row!r}:\n{out}"

@@ -132,7 +132,8 @@ def test_clear_faults(control, wallaroo):
 
 def test_a_catch_all_fault_does_not_lock_out_the_control_api(control, wallaroo):
     control.post("/__mock/faults", json={"drop": True})
-    with pytest.raises(requests.ConnectionError):
+    # granian may have sent the status line before it drops: a broken answer, not a clean reset
+    with pytest.raises((requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
         wallaroo.post(LIST, json={})
     assert control.delete("/__mock/faults").status_code == 200
     assert wallaroo.post(LIST, json={}).ok

@@ -150,7 +150,8 @@ def test_latency_delays_the_real_answer(mockserver):
 
 def test_dropped_connection_over_the_socket(mockserver):
     mockserver.faults.add(method="POST", path=LIST, drop=True, times=1)
-    with pytest.raises(requests.ConnectionError):
+    # granian may have sent the status line before it drops: a broken answer, not a clean reset
+    with pytest.raises((requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
         requests.post(f"{mockserver.url}{LIST}", json={}, headers=mockserver.wallaroo_headers(), timeout=5)
     assert requests.post(f"{mockserver.url}{LIST}", json={}, headers=mockserver.wallaroo_headers()).ok
     dropped = mockserver.journal.assert_called("POST", LIST)[0]
