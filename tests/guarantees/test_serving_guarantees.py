@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from typing import Any, Iterator
 
@@ -110,7 +109,7 @@ def test_clients_that_pipeline_requests_and_never_read(server):
 def test_connections_dripping_header_bytes(server):
     clients = []
     try:
-        for index in range(300):
+        for _ in range(300):
             sock = connect(server)
             sock.sendall(b"GET /v1/api/config HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Drip: ")
             clients.append(sock)
