@@ -19,6 +19,7 @@ from .. import scenarios as scenario_files
 from ..responses import app_json
 from ..clock import MAX_EPOCH, to_epoch, to_seconds
 from ..context import current, json_body
+from ..controller import Controller
 from ..journal import RequestMatcher
 from ..matching import CONTROL_PREFIX, is_control_path
 from ..state import ScenarioError
@@ -60,8 +61,11 @@ def flag(name: str) -> bool:
     raise errors.InvalidRequest(f"query parameter {name}: expected true or false, got {request.args[name]!r}")
 
 
-def server() -> Any:
-    return current().server
+def controller() -> Controller:
+    ctx = current()
+    if ctx.controller is None:  # an app built without one (create_app on a bare context)
+        raise errors.InvalidRequest("this app has no controller: scenarios and state files are not available")
+    return ctx.controller
 
 
 def scenario_refs(fields: Fields, name: str, *, required: bool) -> list[Any] | None:
@@ -102,9 +106,9 @@ def reset() -> Response:
     refs = scenario_refs(fields, "scenarios", required=False)
     try:
         if refs is not None:
-            server().use_scenarios(refs)
+            controller().use_scenarios(refs)
         else:
-            server().reset()
+            controller().reset()
     except ScenarioError as error:
         raise rejected(error) from None
     return app_json({"status": "reset", "scenarios": current().state.scenarios})
@@ -120,7 +124,7 @@ def get_state() -> Response:
 def put_state() -> Response:
     as_baseline = flag("as_baseline")
     try:
-        server().import_state(body(), source="PUT /__mock/state", as_baseline=as_baseline)
+        controller().import_state(body(), source="PUT /__mock/state", as_baseline=as_baseline)
     except ScenarioError as error:
         raise rejected(error) from None
     return app_json({"status": "imported", "scenarios": current().state.scenarios})
@@ -133,12 +137,12 @@ def save_state() -> Response:
         path = fields.str("path")
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
-    if path is None and server().state_file is None:
+    if path is None and controller().state_file is None:
         raise errors.NoStateFile()
     try:
-        saved = server().save_state(path)
+        saved = controller().save_state(path)
     except OSError as error:
-        raise errors.SaveFailed(f"cannot save the state to {path or server().state_file}: {error.strerror or error}") from None
+        raise errors.SaveFailed(f"cannot save the state to {path or controller().state_file}: {error.strerror or error}") from None
     return app_json({"status": "saved", "path": str(saved)})
 
 
@@ -161,7 +165,7 @@ def load_scenarios() -> Response:
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
     try:
-        server().load_scenarios(refs, replace=replace, as_baseline=as_baseline)
+        controller().load_scenarios(refs or [], replace=replace, as_baseline=as_baseline)
     except ScenarioError as error:
         raise rejected(error) from None
     return app_json({"status": "loaded", "scenarios": current().state.scenarios})
