@@ -18,47 +18,18 @@ from .._version import __version__
 from .. import scenarios as scenario_files
 from ..responses import app_json
 from ..clock import MAX_EPOCH, to_epoch, to_seconds
-from ..context import current, json_body
+from ..context import current
 from ..controller import Controller
 from ..journal import RequestMatcher
 from ..matching import CONTROL_PREFIX, is_control_path
 from ..state import ScenarioError
 from ..validation import FieldError, Fields
 from . import exceptions as errors
+from .parsing import body, fields_of, flag, optional_body, rejected, scenario_refs
 
 blueprint = Blueprint("control", __name__, url_prefix=CONTROL_PREFIX)
 
 MATCHER_FIELDS = ("method", "path", "api", "status", "json", "query", "headers", "form")
-
-
-def body() -> Any:
-    try:
-        return json_body()
-    except ValueError as error:
-        raise errors.InvalidRequest(str(error)) from None
-
-
-def fields_of(document: Any, known: tuple[str, ...]) -> Fields:
-    try:
-        return Fields(document, "", known=known)
-    except FieldError as error:
-        raise errors.InvalidRequest(str(error)) from None
-
-
-def optional_body(known: tuple[str, ...]) -> Fields:
-    """The JSON body as Fields, or empty Fields when there is no body."""
-    if not request.get_data(cache=True).strip():
-        return Fields({})
-    return fields_of(body(), known)
-
-
-def flag(name: str) -> bool:
-    value = request.args.get(name, "").lower()
-    if value in ("", "0", "false", "no"):
-        return False
-    if value in ("1", "true", "yes"):
-        return True
-    raise errors.InvalidRequest(f"query parameter {name}: expected true or false, got {request.args[name]!r}")
 
 
 def controller() -> Controller:
@@ -66,22 +37,6 @@ def controller() -> Controller:
     if ctx.controller is None:  # an app built without one (create_app on a bare context)
         raise errors.InvalidRequest("this app has no controller: scenarios and state files are not available")
     return ctx.controller
-
-
-def scenario_refs(fields: Fields, name: str, *, required: bool) -> list[Any] | None:
-    """A list of scenario references (names, paths or scenario objects)."""
-    try:
-        refs = fields.list(name, required=required, nullable=not required)
-    except FieldError as error:
-        raise errors.InvalidRequest(str(error)) from None
-    for index, ref in enumerate(refs or []):
-        if not isinstance(ref, (str, dict)):
-            raise errors.InvalidRequest(f"{name}[{index}]: expected a name, a path or a scenario object")
-    return refs
-
-
-def rejected(error: ScenarioError) -> errors.InvalidDocument:
-    return errors.InvalidDocument(error.source, error.path, error.message)
 
 
 @blueprint.get("/health")
