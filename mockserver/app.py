@@ -170,7 +170,7 @@ def _record(status: int | None, response: Response | None, local: Any = None) ->
         response_json = UnparsedJson(response.get_data())
     api = local.get("api")
     fault = local.get("fault")
-    entry = ctx.journal.record(
+    ctx.journal.record(
         time=ctx.state.clock.now(), method=req.method, path=req.path,
         query=req.query_string.decode("latin-1"), headers=request_headers(req.environ), body=body, json=parsed,
         status=status, response=response_json, api=api.name if api else None,
@@ -180,7 +180,6 @@ def _record(status: int | None, response: Response | None, local: Any = None) ->
         elapsed = (time.perf_counter() - local.get("started", time.perf_counter())) * 1000
         logger.info("%s %s -> %s (%.1f ms)%s", req.method, req.full_path.rstrip("?"),
                     "dropped" if status is None else status, elapsed, f" [fault {fault}]" if fault else "")
-    del entry
 
 
 def error_for_status(status: int, message: str) -> ApiError:

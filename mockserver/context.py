@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g, request
@@ -11,6 +11,7 @@ from .validation import parse_json
 
 if TYPE_CHECKING:
     from .api import Api
+    from .controller import Controller
     from .faults import FaultInjector
     from .journal import Journal
     from .state import State
@@ -24,9 +25,10 @@ class MockContext:
     apis: list[Api]
     max_body_bytes: int
     log_requests: bool = False
-    #: set by MockServer so control views can reload scenarios by name and save state
+    #: what the control API's views act through (scenarios, state, state file, reset)
+    controller: Controller | None = None
+    #: the MockServer owning this app, for code outside the package that reached it here
     server: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def api_for(self, path: str) -> Api | None:
         for api in self.apis:

@@ -96,6 +96,7 @@ class RecordedRequest:
     matched: bool = True
     #: the fault rule that answered instead of the API, if any
     fault: str | None = None
+    #: deprecated: never set by the server; kept because every journal entry serializes it
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -7,12 +7,10 @@ injector and the Flask app, and can serve them over a socket from a background t
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
 import tempfile
-import threading
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -22,11 +20,12 @@ from . import serving
 from .apis import all_apis
 from .app import DEFAULT_MAX_BODY_BYTES, create_app
 from .context import MockContext
+from .controller import Controller
 from .faults import FaultInjector
 from .inprocess import INPROCESS_BASE_URL
 from .journal import Journal
 from .matching import CONTROL_PREFIX
-from .state import ScenarioError, State
+from .state import State
 
 if TYPE_CHECKING:
     import requests
@@ -65,7 +64,6 @@ class MockServer:
         self.threads = threads
         #: the HTTP server ``start()`` uses: "granian", "waitress", or "auto" (granian when it imports)
         self.server = server
-        self.state_file = Path(state_file) if state_file else None
         self.state = State()
         self.apis = all_apis()
         for api in self.apis:
@@ -73,17 +71,16 @@ class MockServer:
                 self.state.register(api.make_backend(self.state))
         self.journal = Journal(journal_limit)
         self.faults = FaultInjector(fault_seed)
+        self.controller = Controller(self.state, self.journal, self.faults, state_file=state_file)
         self.context = MockContext(state=self.state, journal=self.journal, faults=self.faults, apis=self.apis,
-                                   max_body_bytes=max_body_bytes, log_requests=log_requests, server=self)
+                                   max_body_bytes=max_body_bytes, log_requests=log_requests, server=self,
+                                   controller=self.controller)
         self.app = create_app(self.context)
         self.journal.known_routes = self._known_routes
         #: the plugin fails a test at teardown if a request matched no route while this is set
         self.strict = False
         self._server: Any = None
-        self._save_lock = threading.Lock()
-        self._baseline_key: str | None = None
         self._cache_root: str | None = None
-        self._baseline_generation = -1
         self.load_scenarios(scenarios, replace=True)
         if self.state_file is not None and self.state_file.exists():
             self.load_state_file(self.state_file)
@@ -156,87 +153,46 @@ class MockServer:
 
     def reset(self) -> None:
         """Back to the baseline scenarios; clears the journal and faults, and unfreezes the clock."""
-        self.state.reset()
-        self.journal.clear()
-        self.faults.clear()
-        self.state.clock.reset()
+        self.controller.reset()
 
     def load_scenarios(self, scenarios: Iterable[scenario_files.ScenarioRef], *, replace: bool = False,
                        as_baseline: bool = True) -> None:
         """Load scenarios (names, paths or dicts) on top of the state, or instead of it."""
-        documents = [scenario_files.resolve(ref) for ref in scenarios]
-        try:
-            self.state.load(documents, replace=replace, as_baseline=as_baseline)
-        except ScenarioError as error:
-            raise scenario_files.located(error) from None
-        if as_baseline:
-            self._baseline_key = None
+        self.controller.load_scenarios(scenarios, replace=replace, as_baseline=as_baseline)
 
     def use_scenarios(self, scenarios: Iterable[scenario_files.ScenarioRef]) -> None:
-        """Make ``scenarios`` the baseline (instead of the current one) and reset to it.
-
-        Cheap when they already are the baseline: then it is just :meth:`reset`. The
-        pytest plugin calls this before every test with the test's scenarios.
-        """
-        refs = list(scenarios)
-        key = scenario_files.cache_key(refs)
-        # The store counts every baseline change, whoever made it (this class, the control
-        # API, a test calling state.load directly); an unchanged count means ours is still in place.
-        if key != self._baseline_key or self.state.baseline_generation != self._baseline_generation:
-            self.load_scenarios(refs, replace=True)
-            self._baseline_key = key
-            self._baseline_generation = self.state.baseline_generation
-        self.reset()
+        """Make ``scenarios`` the baseline (instead of the current one) and reset to it; just a
+        reset when they already are (the pytest plugin calls this before every test)."""
+        self.controller.use_scenarios(scenarios)
 
     def load(self, scenario: scenario_files.ScenarioRef) -> None:
         """Add one scenario's data for the current test only (the next reset removes it)."""
-        self.load_scenarios([scenario], as_baseline=False)
+        self.controller.load(scenario)
 
     def export_state(self) -> dict[str, Any]:
-        return self.state.export()
+        return self.controller.export_state()
 
     def import_state(self, document: dict[str, Any], *, as_baseline: bool = False,
                      source: str = "state document") -> None:
         """Replace the whole state with a document from :meth:`export_state` (validated first)."""
-        self.state.import_(document, source=source, as_baseline=as_baseline)
-        if as_baseline:
-            self._baseline_key = None
+        self.controller.import_state(document, as_baseline=as_baseline, source=source)
 
     def save_state(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write the state document atomically (temp file + rename) and return its path."""
-        target = Path(path) if path is not None else self.state_file
-        if target is None:
-            raise ValueError("no path given and no state_file configured")
-        document = self.state.export()
-        # The baseline travels with the data, so a reset after a restart goes back to what
-        # it went back to before (scenarios loaded through the control API included).
-        document["baseline"] = self.state.export_baseline()
-        with self._save_lock:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(document, handle, indent=2, ensure_ascii=False)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        return target
+        return self.controller.save_state(path)
 
     def load_state_file(self, path: str | os.PathLike[str]) -> None:
         """Restore a saved state: its data, and its baseline when the file has one."""
-        source = Path(path)
-        document = scenario_files.read(source)
-        baseline = document.get("baseline")
-        if baseline is not None:
-            try:
-                self.state.import_(baseline, source=str(source), as_baseline=True)
-            except ScenarioError as error:
-                raise ScenarioError(error.source, f"baseline.{error.path}".rstrip("."), error.message) from None
-            self._baseline_key = None
-        self.state.import_(document, source=str(source))
+        self.controller.load_state_file(path)
+
+    @property
+    def state_file(self) -> Path | None:
+        """Where :meth:`save_state` writes by default, and :meth:`stop` saves."""
+        return self.controller.state_file
+
+    @state_file.setter
+    def state_file(self, path: str | os.PathLike[str] | None) -> None:
+        self.controller.state_file = Path(path) if path else None
 
     # == test helpers: credentials ======================================================
     def wallaroo_token(self, user: str = DEFAULT_WALLAROO_USER, *, lifetime: int | None = None) -> str:

@@ -65,7 +65,7 @@ SCHEMAS: dict[str, Any] = {
         "response": nullable(ANY), "api": nullable(enum(["wallaroo", "modelarts", "control"])),
         "matched": boolean("False when no route matched (the router's 404/405)."),
         "fault": nullable(string("The id of the fault rule that answered.")),
-        "extra": obj({}, additional=True),
+        "extra": obj({}, additional=True, description="Deprecated: always empty; will be removed."),
     }, "One journal entry."),
     "FaultRule": obj({
         "id": string(), "method": nullable(string()), "path": nullable(string("A glob.")),

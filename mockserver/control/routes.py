@@ -18,66 +18,25 @@ from .._version import __version__
 from .. import scenarios as scenario_files
 from ..responses import app_json
 from ..clock import MAX_EPOCH, to_epoch, to_seconds
-from ..context import current, json_body
+from ..context import current
+from ..controller import Controller
 from ..journal import RequestMatcher
 from ..matching import CONTROL_PREFIX, is_control_path
 from ..state import ScenarioError
 from ..validation import FieldError, Fields
 from . import exceptions as errors
+from .parsing import body, fields_of, flag, optional_body, rejected, scenario_refs
 
 blueprint = Blueprint("control", __name__, url_prefix=CONTROL_PREFIX)
 
 MATCHER_FIELDS = ("method", "path", "api", "status", "json", "query", "headers", "form")
 
 
-def body() -> Any:
-    try:
-        return json_body()
-    except ValueError as error:
-        raise errors.InvalidRequest(str(error)) from None
-
-
-def fields_of(document: Any, known: tuple[str, ...]) -> Fields:
-    try:
-        return Fields(document, "", known=known)
-    except FieldError as error:
-        raise errors.InvalidRequest(str(error)) from None
-
-
-def optional_body(known: tuple[str, ...]) -> Fields:
-    """The JSON body as Fields, or empty Fields when there is no body."""
-    if not request.get_data(cache=True).strip():
-        return Fields({})
-    return fields_of(body(), known)
-
-
-def flag(name: str) -> bool:
-    value = request.args.get(name, "").lower()
-    if value in ("", "0", "false", "no"):
-        return False
-    if value in ("1", "true", "yes"):
-        return True
-    raise errors.InvalidRequest(f"query parameter {name}: expected true or false, got {request.args[name]!r}")
-
-
-def server() -> Any:
-    return current().server
-
-
-def scenario_refs(fields: Fields, name: str, *, required: bool) -> list[Any] | None:
-    """A list of scenario references (names, paths or scenario objects)."""
-    try:
-        refs = fields.list(name, required=required, nullable=not required)
-    except FieldError as error:
-        raise errors.InvalidRequest(str(error)) from None
-    for index, ref in enumerate(refs or []):
-        if not isinstance(ref, (str, dict)):
-            raise errors.InvalidRequest(f"{name}[{index}]: expected a name, a path or a scenario object")
-    return refs
-
-
-def rejected(error: ScenarioError) -> errors.InvalidDocument:
-    return errors.InvalidDocument(error.source, error.path, error.message)
+def controller() -> Controller:
+    ctx = current()
+    if ctx.controller is None:  # an app built without one (create_app on a bare context)
+        raise errors.InvalidRequest("this app has no controller: scenarios and state files are not available")
+    return ctx.controller
 
 
 @blueprint.get("/health")
@@ -102,9 +61,9 @@ def reset() -> Response:
     refs = scenario_refs(fields, "scenarios", required=False)
     try:
         if refs is not None:
-            server().use_scenarios(refs)
+            controller().use_scenarios(refs)
         else:
-            server().reset()
+            controller().reset()
     except ScenarioError as error:
         raise rejected(error) from None
     return app_json({"status": "reset", "scenarios": current().state.scenarios})
@@ -120,7 +79,7 @@ def get_state() -> Response:
 def put_state() -> Response:
     as_baseline = flag("as_baseline")
     try:
-        server().import_state(body(), source="PUT /__mock/state", as_baseline=as_baseline)
+        controller().import_state(body(), source="PUT /__mock/state", as_baseline=as_baseline)
     except ScenarioError as error:
         raise rejected(error) from None
     return app_json({"status": "imported", "scenarios": current().state.scenarios})
@@ -133,12 +92,12 @@ def save_state() -> Response:
         path = fields.str("path")
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
-    if path is None and server().state_file is None:
+    if path is None and controller().state_file is None:
         raise errors.NoStateFile()
     try:
-        saved = server().save_state(path)
+        saved = controller().save_state(path)
     except OSError as error:
-        raise errors.SaveFailed(f"cannot save the state to {path or server().state_file}: {error.strerror or error}") from None
+        raise errors.SaveFailed(f"cannot save the state to {path or controller().state_file}: {error.strerror or error}") from None
     return app_json({"status": "saved", "path": str(saved)})
 
 
@@ -161,7 +120,7 @@ def load_scenarios() -> Response:
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
     try:
-        server().load_scenarios(refs, replace=replace, as_baseline=as_baseline)
+        controller().load_scenarios(refs or [], replace=replace, as_baseline=as_baseline)
     except ScenarioError as error:
         raise rejected(error) from None
     return app_json({"status": "loaded", "scenarios": current().state.scenarios})

@@ -89,7 +89,7 @@ class ModelArtsBackend(IamOperations, AccessRules):
         elif sort_by == "status":
             ordered = sorted(table.values(), key=lambda w: (w.status, w.name, w.id))
         else:
-            ordered = sorted(table.values(), key=lambda w: (w.name, w.name, w.id))
+            ordered = sorted(table.values(), key=lambda w: (w.name, w.id))
         self._orders[(project_id, sort_by)] = (weakref.ref(data), data.revision, ordered)
         return ordered
 

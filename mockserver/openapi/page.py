@@ -179,7 +179,7 @@ def _schemas(document: dict[str, Any]) -> str:
     parts = ['<h2 id="schemas">Schemas</h2>']
     for name, schema in schemas.items():
         parts.append(f'<section class="schema-def" id="{_anchor("schema", name)}"><h3>{_e(name)}</h3>'
-                     f"{_schema(schema, expand_ref=False)}</section>")
+                     f"{_schema(schema)}</section>")
     return "\n".join(parts)
 
 
@@ -207,7 +207,7 @@ def _type_label(schema: dict[str, Any]) -> str:
     return label
 
 
-def _schema(schema: dict[str, Any], *, expand_ref: bool = True, depth: int = 0) -> str:
+def _schema(schema: dict[str, Any], *, depth: int = 0) -> str:
     """A schema as a member list: name, type, required or optional, description; nested objects inside."""
     parts = []
     if schema.get("description") and depth == 0:

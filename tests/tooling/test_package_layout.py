@@ -118,6 +118,7 @@ def test_the_store_records_and_backends_load_no_flask():
             "import mockserver.wallaroo.backend, mockserver.wallaroo.records, mockserver.wallaroo.tokens\n"
             "import mockserver.modelarts.backend, mockserver.modelarts.records, mockserver.modelarts.signing\n"
             "import mockserver.apis, mockserver.wallaroo.api, mockserver.modelarts.api, mockserver.control.api\n"
+            "import mockserver.controller, mockserver.matching, mockserver.scenarios\n"
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug'))\n"
             "print(','.join(loaded))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
@@ -165,3 +166,20 @@ def test_an_api_error_shape_depends_on_the_path_passed_not_on_a_request():
     assert "errors" in keys(wallaroo, "/v1/graphql")  # Hasura
     assert keys(modelarts, "/v3/nothing") == {"error"}  # Keystone
     assert {"error_code", "error_msg"} <= keys(modelarts, "/v1/0123/nothing")  # the API gateway
+
+
+def test_the_control_api_works_through_the_controller_without_the_facade():
+    """The control API's views act through ``MockContext.controller``; they never reach the
+    ``MockServer`` above them (the facade inversion the review found)."""
+    from mockserver import MockServer
+
+    server = MockServer()
+    server.context.server = None  # nothing in the control API may need it
+    client = server.test_client()
+    assert client.post("/__mock/scenarios/load", json={"scenarios": ["empty"], "replace": True}).status_code == 200
+    assert server.wallaroo.users() == []
+    assert client.post("/__mock/reset", json={"scenarios": ["default"]}).status_code == 200
+    assert server.wallaroo.find_user("developer@example.com") is not None
+    document = client.get("/__mock/state").get_json()
+    assert client.put("/__mock/state?as_baseline=true", json=document).status_code == 200
+    assert server.controller.state is server.state and server.context.controller is server.controller

@@ -1,4 +1,4 @@
-"""Replays of the recorded request/response examples (``/work/shared/seeds/000``-``002``).
+"""Replays of the recorded request/response examples of the vendor's tutorials (seeds 000-002).
 
 Each test performs the seed's steps in order, the way the tutorial does (``wallaroo.Client``
 for the token, then ``requests``/curl-style calls with ``wl.auth.auth_header()``), and
