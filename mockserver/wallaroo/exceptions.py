@@ -15,7 +15,7 @@ MISSING_USER_IN_KEYCLOAK = "Failed to find user in Keycloak: No user was found i
 
 
 class WallarooError(ApiError):
-    """Base: ``{"msg": <description>, "code": <status>}`` (the "axum-util" error shape)."""
+    """Base: ``{"msg": <description>, "code": <status>}`` (what Wallaroo's API service, built on the axum web framework, answers)."""
 
     def body(self, request_id: str) -> dict[str, Any]:
         return {"msg": self.description, "code": self.status}
@@ -69,7 +69,7 @@ class InvalidWorkspaceName(BadRequest):
 
 
 class CallerHasNoEmail(BadRequest):
-    """What a user registered without an email sees (the seed's troubleshooting section)."""
+    """What a user registered without an email sees (the users tutorial's troubleshooting section)."""
 
     description = (
         "Failed to create workspace: GraphQL error: [\"cannot proceed to insert array relations since insert to "

@@ -70,7 +70,7 @@ class User:
     required_actions: list[str] = field(default_factory=list)
 
     def representation(self, *, detailed: bool = False, admin_api: bool = False) -> dict[str, Any]:
-        """Keycloak's UserRepresentation, as ``users/query`` returns it (the keys the seeds show).
+        """Keycloak's UserRepresentation, as ``users/query`` returns it (the keys the recorded tutorials show).
 
         ``detailed`` (a query by id) adds ``federatedIdentities``; ``admin_api`` is the
         shape of Keycloak's own admin REST API, which also carries ``totp``.
