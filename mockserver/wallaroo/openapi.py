@@ -59,7 +59,8 @@ SCHEMAS: dict[str, Any] = {
     "WallarooError": obj({
         "msg": string("What went wrong."),
         "code": integer("The HTTP status, repeated.", minimum=0),
-    }, "Every error of `/v1/api` (the axum-util shape): 400, 401 or 500, and the router's 404/405."),
+    }, "Every error of `/v1/api`, in the shape of Wallaroo's API service (`msg`: the message, `code`: the "
+     "HTTP status): 400, 401 or 500, and the router's 404/405."),
     "WallarooWorkspace": obj({
         "id": _WORKSPACE_ID,
         "name": string("Unique on the instance; DNS-compatible."),

@@ -2,7 +2,7 @@
 
 Hasura answers a failed GraphQL request with HTTP 200 and
 ``{"errors": [{"extensions": {"path": ..., "code": ...}, "message": ...}]}`` (members in
-that order, as the seed's troubleshooting text shows them). The store raises the data
+that order, as the users tutorial's troubleshooting text shows them). The store raises the data
 errors below (constraint and permission failures, as PostgreSQL and Hasura word them);
 ``engine.py`` adds the JSON path of the field that failed. Plain Python, no graphql-core:
 the store and the app's error handlers import this module at start-up.
@@ -100,7 +100,7 @@ class PermissionDenied(HasuraError):
 
 
 class ArrayInsertAfterZeroRows(HasuraError):
-    """An upsert that ignored its conflict (or a caller without an email, REC seed 002's
+    """An upsert that ignored its conflict (or a caller without an email, REC (the users tutorial's)
     troubleshooting) cannot go on to insert the workspace's members."""
 
     code = "not-supported"

@@ -177,7 +177,7 @@ class Tables:
                 raise gql_errors.NotNullViolation("workspace", "name")
             if created_by is None and not caller.email:
                 # created_by defaults to the caller's email (REC: default workspaces carry it);
-                # a caller without one gets the error REC seed 002 shows for such users
+                # a caller without one gets the error the recorded users tutorial shows for such users
                 raise gql_errors.ArrayInsertAfterZeroRows()
             additions = self._checked_members(members)
             for user_id in default_for:
