@@ -37,6 +37,11 @@ ul.schema{margin:2px 0 2px 0;padding-left:18px}ul.schema li{margin:1px 0}.name{f
 monospace;font-weight:600}.type{color:#6b3fa0;font-family:ui-monospace,Menlo,monospace;font-size:13px}
 .req{color:#b3261e;font-size:12px}.opt{color:#6a7282;font-size:12px}.desc{color:#4a5263}
 section.schema-def{background:#fff;border:1px solid #d5d9e0;border-radius:6px;padding:4px 16px 8px;margin:8px 0}
+.path,.name,td code,li code,p code,a{overflow-wrap:anywhere}details.op>summary{flex-wrap:wrap}
+@media (max-width:700px){header{padding:16px}main{padding:8px 12px 48px}nav ul{columns:1}
+details.op>summary>.summary{flex-basis:100%}table{display:block;overflow-x:auto}pre{white-space:pre-wrap}
+.op-body{padding:4px 8px 10px}section.schema-def{padding:4px 8px 8px}th,td{padding:4px;font-size:13px}
+h2{font-size:20px}}
 """
 
 
