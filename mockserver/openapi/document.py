@@ -7,7 +7,7 @@ import functools
 from typing import Any
 
 from .._version import __version__
-from . import control, modelarts, wallaroo
+from . import control, keycloak, modelarts, wallaroo
 
 OPENAPI_VERSION = "3.0.3"
 
@@ -30,8 +30,11 @@ docs/modelarts.md and docs/control-api.md in the repository."""
 @functools.lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for section in (wallaroo.PATHS, control.DOCS_PATHS, modelarts.PATHS, control.PATHS):
+    for section in (wallaroo.PATHS, keycloak.PATHS, control.DOCS_PATHS, modelarts.PATHS, control.PATHS):
         paths.update(section)
+    paths[f"{keycloak.ADMIN}/users"] = {**paths[f"{keycloak.ADMIN}/users"], "post": keycloak.USERS_POST}
+    paths[f"{keycloak.ADMIN}/users/{{user_id}}"] = {**paths[f"{keycloak.ADMIN}/users/{{user_id}}"],
+                                                    "delete": keycloak.USER_DELETE}
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -44,7 +47,7 @@ def _document() -> dict[str, Any]:
         "tags": wallaroo.TAGS + modelarts.TAGS + control.TAGS,
         "paths": paths,
         "components": {
-            "schemas": {**wallaroo.SCHEMAS, **modelarts.SCHEMAS, **control.SCHEMAS},
+            "schemas": {**wallaroo.SCHEMAS, **keycloak.SCHEMAS, **modelarts.SCHEMAS, **control.SCHEMAS},
             "securitySchemes": {**wallaroo.SECURITY_SCHEMES, **modelarts.SECURITY_SCHEMES},
         },
     }

@@ -133,7 +133,7 @@ def test_tokens_survive_a_reset_but_not_a_new_signing_key(mockserver):
     token = mockserver.modelarts.issue_token("modelarts-viewer")
     mockserver.reset()
     assert list_workspaces(mockserver, token).status_code == 200
-    mockserver.load({"modelarts": {"settings": {"token_signing_key": "another-key"}}})
+    mockserver.load({"modelarts": {"settings": {"token_signing_key": "another-key-of-at-least-32-bytes!"}}})
     assert list_workspaces(mockserver, token).status_code == 401
 
 
