@@ -7,7 +7,7 @@ import functools
 from typing import Any
 
 from .._version import __version__
-from . import control, keycloak, modelarts, wallaroo
+from . import control, keycloak, keystone, modelarts, wallaroo
 
 OPENAPI_VERSION = "3.0.3"
 
@@ -32,6 +32,8 @@ def _document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for section in (wallaroo.PATHS, keycloak.PATHS, control.DOCS_PATHS, modelarts.PATHS, control.PATHS):
         paths.update(section)
+    for path, item in keystone.PATHS.items():  # /v3/auth/tokens adds GET and DELETE to the login's POST
+        paths[path] = {**paths.get(path, {}), **item}
     paths[f"{keycloak.ADMIN}/users"] = {**paths[f"{keycloak.ADMIN}/users"], "post": keycloak.USERS_POST}
     paths[f"{keycloak.ADMIN}/users/{{user_id}}"] = {**paths[f"{keycloak.ADMIN}/users/{{user_id}}"],
                                                     "delete": keycloak.USER_DELETE}
@@ -47,7 +49,8 @@ def _document() -> dict[str, Any]:
         "tags": wallaroo.TAGS + modelarts.TAGS + control.TAGS,
         "paths": paths,
         "components": {
-            "schemas": {**wallaroo.SCHEMAS, **keycloak.SCHEMAS, **modelarts.SCHEMAS, **control.SCHEMAS},
+            "schemas": {**wallaroo.SCHEMAS, **keycloak.SCHEMAS, **modelarts.SCHEMAS, **keystone.SCHEMAS,
+                        **control.SCHEMAS},
             "securitySchemes": {**wallaroo.SECURITY_SCHEMES, **modelarts.SECURITY_SCHEMES},
         },
     }

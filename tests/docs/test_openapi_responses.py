@@ -553,6 +553,63 @@ KEYCLOAK_CASES = [
 CASES += KEYCLOAK_CASES
 
 
+# -- IAM as Keystone v3 ------------------------------------------------------------------------------
+def _iam_token(env: Env, scope: Any = None) -> str:
+    answer = env.call("POST", "/v3/auth/tokens", json=_iam_login(scope))
+    assert answer.status_code == 201, answer.text
+    return answer.headers["X-Subject-Token"]
+
+
+def _subject(env: Env, token: str | None = None) -> dict[str, str]:
+    return {**env.modelarts(), "X-Subject-Token": token if token is not None else _iam_token(env)}
+
+
+def _other_account_token(env: Env) -> str:
+    env.server.load({"modelarts": {"accounts": [{"name": "other-account"}], "users": [
+        {"name": "other-user", "password": "pw", "account": "other-account"}]}})
+    answer = env.call("POST", "/v3/auth/tokens", json={"auth": {"identity": {"methods": ["password"], "password": {
+        "user": {"name": "other-user", "password": "pw", "domain": {"name": "other-account"}}}}}})
+    return answer.headers["X-Subject-Token"]
+
+
+def _revoked(env: Env) -> requests.Response:
+    token = _iam_token(env)
+    env.call("DELETE", "/v3/auth/tokens", headers=_subject(env, token))
+    return env.call("DELETE", "/v3/auth/tokens", headers=_subject(env, token))
+
+
+TOKENS = "/v3/auth/tokens"
+KEYSTONE_CASES = [
+    Case("get", "/", 300, "", lambda e: e.call("GET", "/")),
+    Case("get", "/v3", 200, "", lambda e: e.call("GET", "/v3")),
+    Case("post", TOKENS, 201, "re-scope", lambda e: e.call("POST", TOKENS, json={"auth": {
+        "identity": {"methods": ["token"], "token": {"id": _iam_token(e)}}, "scope": {"project": {"id": PROJECT}}}})),
+    Case("get", TOKENS, 200, "", lambda e: e.call("GET", TOKENS, headers=_subject(e))),
+    Case("get", TOKENS, 400, "no subject", lambda e: e.call("GET", TOKENS, headers=e.modelarts())),
+    Case("get", TOKENS, 401, "no caller", lambda e: e.call("GET", TOKENS, headers={"X-Subject-Token": "x"})),
+    Case("get", TOKENS, 403, "other account", lambda e: e.call("GET", TOKENS,
+                                                               headers=_subject(e, _other_account_token(e)))),
+    Case("get", TOKENS, 404, "not ours", lambda e: e.call("GET", TOKENS, headers=_subject(e, "MIIx.y"))),
+    Case("delete", TOKENS, 204, "", lambda e: e.call("DELETE", TOKENS, headers=_subject(e))),
+    Case("delete", TOKENS, 400, "no subject", lambda e: e.call("DELETE", TOKENS, headers=e.modelarts())),
+    Case("delete", TOKENS, 401, "no caller", lambda e: e.call("DELETE", TOKENS, headers={"X-Subject-Token": "x"})),
+    Case("delete", TOKENS, 403, "other account", lambda e: e.call("DELETE", TOKENS,
+                                                                  headers=_subject(e, _other_account_token(e)))),
+    Case("delete", TOKENS, 404, "already revoked", _revoked),
+    *[case for path in ("/v3/auth/projects", "/v3/auth/domains", "/v3/auth/catalog") for case in (
+        Case("get", path, 200, "", lambda e, p=path: e.call("GET", p, headers=e.modelarts())),
+        Case("get", path, 401, "no caller", lambda e, p=path: e.call("GET", p)))],
+    Case("get", "/v3/auth/catalog", 403, "unscoped", lambda e: e.call(
+        "GET", "/v3/auth/catalog", headers={"X-Auth-Token": _iam_token(e)})),
+    Case("get", "/v3/projects/{project_id}", 200, "", lambda e: e.call("GET", f"/v3/projects/{PROJECT}",
+                                                                       headers=e.modelarts())),
+    Case("get", "/v3/projects/{project_id}", 401, "no caller", lambda e: e.call("GET", f"/v3/projects/{PROJECT}")),
+    Case("get", "/v3/projects/{project_id}", 404, "", lambda e: e.call("GET", "/v3/projects/nope",
+                                                                       headers=e.modelarts())),
+]
+CASES += KEYSTONE_CASES
+
+
 @pytest.fixture
 def env(mockserver, tmp_path) -> Env:
     with requests.Session() as http:

@@ -84,7 +84,7 @@ def test_scope_to_a_project_of_another_account(mockserver):
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[]", b'{"auth": {}}',
-                                  b'{"auth": {"identity": {"methods": ["token"], "token": {"id": "x"}}}}',
+                                  b'{"auth": {"identity": {"methods": ["totp"], "totp": {"id": "x"}}}}',
                                   b'{"auth": {"identity": {"methods": ["password"], "password": {"user": '
                                   b'{"name": "modelarts-dev", "password": "modelarts-dev"}}}}}'])
 def test_malformed_login_requests_are_keystone_400s(mockserver, body):
