@@ -243,7 +243,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                      "without --check the server creates it on the first save)", EXIT_USAGE, err)
     if args.signing_key_file:
         try:
-            PROCESS_KEYS.use_file(args.signing_key_file)
+            PROCESS_KEYS.use_file(args.signing_key_file, create=not args.check)  # --check writes nothing
         except UnusableKey as error:
             return _fail(f"--signing-key-file {args.signing_key_file}: {error}", EXIT_USAGE, err)
     try:

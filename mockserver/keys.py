@@ -126,9 +126,11 @@ class ProcessKeys:
         self._file: Path | None = None
         self._env_read = False
 
-    def use_file(self, path: str | os.PathLike[str]) -> None:
+    def use_file(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         """Sign with the key in ``path``; a missing file is created (0600) with a new key."""
         file = Path(path)
+        if not create and not file.exists():
+            raise UnusableKey("does not exist")
         if file.exists():
             try:
                 key = rsa_from_pem(file.read_text(encoding="utf-8"))
