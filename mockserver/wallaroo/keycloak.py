@@ -204,7 +204,7 @@ class KeycloakRealm:
         """The ``refresh_token`` grant: the session goes on with new tokens."""
         with self.state.lock:
             self._check_client(client)
-            claims = self._refresh_claims(refresh_token, client.client_id)
+            claims = self._refresh_claims(refresh_token, client.client_id, issuer)
             user = self.data.users.get(claims["sub"])
             if user is None or not user.enabled:
                 raise errors.InactiveRefreshToken()
@@ -212,12 +212,14 @@ class KeycloakRealm:
             return self._token_response(user, client.client_id, issuer, str(claims.get("sid") or uuid.uuid4()),
                                         tokens.granted_scope(scope))
 
-    def _refresh_claims(self, refresh_token: str, client_id: str) -> dict[str, Any]:
+    def _refresh_claims(self, refresh_token: str, client_id: str, issuer: str) -> dict[str, Any]:
         try:
             claims = tokens.decode(refresh_token, self.signing_key())
         except jwt.InvalidTokenError:
             raise errors.InvalidRefreshToken() from None
         if claims.get("typ") != "Refresh" or not isinstance(claims.get("sub"), str):
+            raise errors.InvalidRefreshToken()
+        if claims.get("iss") != issuer:  # Keycloak: a token another server (or realm) issued
             raise errors.InvalidRefreshToken()
         exp = claims.get("exp")
         if not isinstance(exp, (int, float)) or exp <= self._now():
@@ -349,11 +351,11 @@ class KeycloakRealm:
                 raise errors.UserinfoInsufficientScope()
             return {"sub": user.id, **tokens.profile_claims(user)}
 
-    def logout(self, *, client: ClientCredentials, refresh_token: str) -> None:
+    def logout(self, *, client: ClientCredentials, refresh_token: str, issuer: str) -> None:
         """End the session of a refresh token: its refresh tokens stop working at once."""
         with self.state.lock:
             self._check_client(client)
-            claims = self._refresh_claims(refresh_token, client.client_id)
+            claims = self._refresh_claims(refresh_token, client.client_id, issuer)
             until = max(float(claims["exp"]), self._now() + self.data.settings.refresh_token_lifetime)
             self.ended_sessions.end(str(claims.get("sid")), until)
 

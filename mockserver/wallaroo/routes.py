@@ -113,7 +113,8 @@ def userinfo() -> Response:
 def logout() -> Response:
     """Ends the session of the refresh token (python-keycloak's ``logout``): 204."""
     client = parsing.client_credentials()
-    realm().logout(client=client, refresh_token=parsing.form_value("refresh_token"))
+    realm().logout(client=client, refresh_token=parsing.form_value("refresh_token"),
+                   issuer=realm_issuer(request.host_url))
     return no_content()
 
 
