@@ -70,7 +70,8 @@ def test_keystoneauth_discovers_the_identity_api_without_a_warning(mockserver, c
     assert [p["id"] for p in response.json()["projects"]] == [PROJECT]
     data = session.get_endpoint_data(service_type="identity", interface="public")
     assert data.api_version == (3, 0)
-    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert mockserver.journal.last("GET", "/v3").status == 200  # discovered from the version document
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("keystoneauth")]
     assert not warnings, [r.getMessage() for r in warnings]
     assert not any("discovery" in r.getMessage().lower() and "fail" in r.getMessage().lower()
                    for r in caplog.records)
@@ -84,7 +85,7 @@ def test_generic_password_plugin_discovers_v3(mockserver, caplog):
                             user_domain_name="mock-account", project_name="eu-de", project_domain_name="mock-account")
     session = ks_session.Session(auth=auth)
     assert session.get_project_id() == PROJECT
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("keystoneauth")]
 
 
 def test_validate_head_and_revoke_a_token(mockserver):
@@ -178,7 +179,9 @@ def test_openstacksdk_connects_and_reads_projects_without_a_discovery_warning(mo
         assert conn.current_project_id == PROJECT
     finally:
         conn.close()
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    # the clients' own warnings (the server's, e.g. waitress under load, are not the point here)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING
+                and r.name.startswith(("openstack", "keystoneauth"))]
     assert not warnings, warnings
 
 
