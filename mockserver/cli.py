@@ -9,6 +9,8 @@ Every flag has an environment variable (the flag wins)::
     --log-requests   MOCKSERVER_LOG_REQUESTS  one line per request on stderr
     --quiet          MOCKSERVER_QUIET         print only the URL
     --server         MOCKSERVER_SERVER        auto (default), granian or waitress: the HTTP server
+    --signing-key-file MOCKSERVER_SIGNING_KEY_FILE  PEM RSA key signing every token (created if
+                     missing); without it the keys are random per process (mockserver/keys.py)
 
 When ready it prints the URL on the first line of stdout and the docs page's URL on the
 second (``--quiet``: the URL alone), then the credentials of both APIs read from the loaded
@@ -33,6 +35,7 @@ import threading
 from typing import Any, Sequence, TextIO
 
 from ._version import __version__
+from .keys import KEY_FILE_ENV, PROCESS_KEYS, UnusableKey
 from . import scenarios as scenario_files
 from .server import DEFAULT_SCENARIOS, MockServer
 from .serving import SERVERS
@@ -70,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mockserver",
         description="A stateful test double for the Wallaroo MLOps API and the ModelArts workspace API.",
         epilog="Environment variables MOCKSERVER_HOST, MOCKSERVER_PORT, MOCKSERVER_SCENARIO (comma-separated), "
-               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET and MOCKSERVER_SERVER set the "
-               "defaults of the "
+               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER and "
+               "MOCKSERVER_SIGNING_KEY_FILE set the defaults of the "
                "flags. SIGINT/SIGTERM save the state file and stop; SIGUSR1 saves it.")
     parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=port_number, help=f"port to listen on; 0 picks a free one (default {DEFAULT_PORT})")
@@ -86,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server", choices=SERVERS,
                         help="the HTTP server: granian (native, the fastest), waitress (pure Python), or auto: "
                              "granian where it is installed, else waitress (default auto)")
+    parser.add_argument("--signing-key-file", metavar="PATH",
+                        help="PEM RSA private key that signs the tokens of both APIs, created if missing, so tokens "
+                             "stay valid across restarts (default: random keys per process)")
     parser.add_argument("--check", action="store_true",
                         help="only validate the scenarios and the state file, then exit (0 valid, 2 invalid)")
     parser.add_argument("--list-scenarios", action="store_true", help="list the built-in scenarios and exit")
@@ -133,6 +139,8 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         args.server = environ.get("MOCKSERVER_SERVER", "").strip().lower() or "auto"
         if args.server not in SERVERS:
             parser.error(f"MOCKSERVER_SERVER: expected one of {', '.join(SERVERS)}, got {environ['MOCKSERVER_SERVER']!r}")
+    if args.signing_key_file is None:
+        args.signing_key_file = environ.get(KEY_FILE_ENV) or None
     return args
 
 
@@ -215,6 +223,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     if args.check and args.state_file and not os.path.isfile(args.state_file):
         return _fail(f"{args.state_file}: no such state file (--check validates an existing one; "
                      "without --check the server creates it on the first save)", EXIT_USAGE, err)
+    if args.signing_key_file:
+        try:
+            PROCESS_KEYS.use_file(args.signing_key_file, create=not args.check)  # --check writes nothing
+        except UnusableKey as error:
+            return _fail(f"--signing-key-file {args.signing_key_file}: {error}", EXIT_USAGE, err)
     try:
         server = MockServer(args.scenario, host=args.host, port=args.port, state_file=args.state_file,
                             log_requests=args.log_requests, server=args.server)

@@ -19,6 +19,7 @@ from . import exceptions as errors
 from . import records, scenario
 from .access import AccessRules
 from .iam import IamOperations
+from .keystone import Keystone
 from .quotas import BY_RESOURCE, CATALOGUE, UNLIMITED
 from .records import (ACTION_CREATE, ACTION_DELETE, ACTION_GET, ACTION_GET_QUOTAS, ACTION_LIST, ACTION_UPDATE,
                       ACTION_UPDATE_QUOTAS, AUTH_TYPES, DEFAULT_WORKSPACE_NAME, ORDERS, SORT_KEYS, USER_FIELDS,
@@ -37,6 +38,7 @@ class ModelArtsBackend(IamOperations, AccessRules):
 
     def __init__(self, state: State) -> None:
         self.state = state
+        self.keystone = Keystone(self)
         #: (project id, sort key) -> (the data, its revision, the project's workspaces sorted
         #: ascending): a page of the list is then a slice, not a sort of the whole project
         self._orders: dict[tuple[str, str], tuple[Any, int, list[Workspace]]] = {}

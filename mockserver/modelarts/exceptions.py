@@ -291,6 +291,32 @@ class KeystoneScopeError(KeystoneError):
     title = "Unauthorized"
 
 
+class KeystoneForbidden(KeystoneError):
+    status = 403
+    title = "Forbidden"
+    description = "You are not authorized to perform the requested action."
+
+
+class KeystoneTokenNotFound(KeystoneError):
+    """The subject token is not ours, expired, revoked, or its user is gone or disabled."""
+
+    status = 404
+    title = "Not Found"
+    description = "The token could not be found."
+
+
+class KeystoneProjectNotFound(KeystoneError):
+    status = 404
+    title = "Not Found"
+
+    def __init__(self, project_id: str) -> None:
+        super().__init__(f"Could not find project: {project_id}.")
+
+
+class KeystoneMissingSubjectToken(KeystoneError):
+    description = "The request is missing the X-Subject-Token header."
+
+
 def http_error(status: int, description: str, path: str = "") -> ApiError:
     """The generic error of the API owning ``path`` (IAM under ``/v3``, else the gateway)."""
     if path == "/v3" or path.startswith("/v3/"):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import exceptions as errors
 from . import signing, tokens
+from .keystone import Keystone, signing_secret
 from .records import ACTION_LIST_IAM_USERS, Account, Caller, ModelArtsData, Project, User, hex_id, iso_time
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ class IamOperations:
 
     state: State
     data: ModelArtsData
+    keystone: Keystone
 
     def _account_of(self, user: User) -> Account:
         return self.data.accounts[user.account_id]
@@ -41,7 +43,7 @@ class IamOperations:
         claims: dict[str, Any] = {"u": user.id, "d": user.account_id, "p": project.id if project else None,
                                   "s": scope, "iat": round(now, 6), "exp": round(expires, 6),
                                   "m": methods or ["password"]}
-        return tokens.encode(claims, self.data.settings.token_signing_key), claims
+        return tokens.encode(claims, signing_secret(self.data.settings)), claims
 
     def login(self, *, user_id: str | None, user_name: str | None, domain_id: str | None, domain_name: str | None,
               password: str, scope_project_id: str | None, scope_project_name: str | None,
@@ -58,30 +60,40 @@ class IamOperations:
             if user is None or user.password != password or not user.enabled:
                 raise errors.KeystoneWrongPassword()
             account = self._account_of(user)
-            project: Project | None = None
-            scope = "unscoped"
-            if scope_project_id is not None or scope_project_name is not None:
-                scope = "project"
-                if scope_project_id is not None:
-                    project = self.data.projects.get(scope_project_id)
-                else:
-                    owner = account
-                    if scope_project_domain_id is not None or scope_project_domain_name is not None:
-                        owner = self._find_account(account_id=scope_project_domain_id,
-                                                   name=scope_project_domain_name) or Account("", "")
-                    project = next((p for p in self.data.projects.values()
-                                    if p.name == scope_project_name and p.account_id == owner.id), None)
-                if project is None or project.account_id != account.id:
-                    wanted = scope_project_id or scope_project_name
-                    raise errors.KeystoneScopeError(f"The user {user.name} has no access to the project {wanted}.")
-            elif scope_domain_id is not None or scope_domain_name is not None:
-                scope = "domain"
-                wanted_domain = self._find_account(account_id=scope_domain_id, name=scope_domain_name)
-                if wanted_domain is None or wanted_domain.id != account.id:
-                    raise errors.KeystoneScopeError(
-                        f"The user {user.name} has no access to the domain {scope_domain_id or scope_domain_name}.")
+            project, scope = self._scope(
+                user, account, scope_project_id=scope_project_id, scope_project_name=scope_project_name,
+                scope_project_domain_id=scope_project_domain_id, scope_project_domain_name=scope_project_domain_name,
+                scope_domain_id=scope_domain_id, scope_domain_name=scope_domain_name)
             token, claims = self._issue(user, project, scope=scope)
             return token, self._token_body(user, account, project, claims, base_url=base_url, nocatalog=nocatalog)
+
+    def _scope(self, user: User, account: Account, *, scope_project_id: str | None, scope_project_name: str | None,
+               scope_project_domain_id: str | None, scope_project_domain_name: str | None,
+               scope_domain_id: str | None, scope_domain_name: str | None) -> tuple[Project | None, str]:
+        """The project (or None) and scope kind a login asks for; 401 if the user may not have it."""
+        project: Project | None = None
+        scope = "unscoped"
+        if scope_project_id is not None or scope_project_name is not None:
+            scope = "project"
+            if scope_project_id is not None:
+                project = self.data.projects.get(scope_project_id)
+            else:
+                owner = account
+                if scope_project_domain_id is not None or scope_project_domain_name is not None:
+                    owner = self._find_account(account_id=scope_project_domain_id,
+                                               name=scope_project_domain_name) or Account("", "")
+                project = next((p for p in self.data.projects.values()
+                                if p.name == scope_project_name and p.account_id == owner.id), None)
+            if project is None or project.account_id != account.id:
+                wanted = scope_project_id or scope_project_name
+                raise errors.KeystoneScopeError(f"The user {user.name} has no access to the project {wanted}.")
+        elif scope_domain_id is not None or scope_domain_name is not None:
+            scope = "domain"
+            wanted_domain = self._find_account(account_id=scope_domain_id, name=scope_domain_name)
+            if wanted_domain is None or wanted_domain.id != account.id:
+                raise errors.KeystoneScopeError(
+                    f"The user {user.name} has no access to the domain {scope_domain_id or scope_domain_name}.")
+        return project, scope
 
     def _token_body(self, user: User, account: Account, project: Project | None, claims: dict[str, Any], *,
                     base_url: str, nocatalog: bool) -> dict[str, Any]:
@@ -154,9 +166,11 @@ class IamOperations:
 
     def _authenticate_token(self, token: str) -> Caller:
         try:
-            claims = tokens.decode(token, self.data.settings.token_signing_key)
+            claims = tokens.decode(token, signing_secret(self.data.settings))
         except tokens.TokenError:
             raise errors.TokenUndecodable() from None
+        if self.keystone.revoked.revoked(token):
+            raise errors.TokenUndecodable()
         user = self.data.users.get(str(claims.get("u")))
         exp = claims.get("exp")
         if user is None or not user.enabled or not isinstance(exp, (int, float)):
@@ -165,7 +179,7 @@ class IamOperations:
             raise errors.TokenExpired(iso_time(exp))
         project_id = claims.get("p")
         return Caller(user=user, account=self._account_of(user), project_id=project_id, method="token",
-                      has_project_scope=project_id is not None)
+                      has_project_scope=project_id is not None, scope=str(claims.get("s", "")))
 
     def _authenticate_signature(self, authorization: str, signed: signing.SignedRequest) -> Caller:
         try:

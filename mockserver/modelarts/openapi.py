@@ -31,6 +31,9 @@ TAG_WORKSPACES = "ModelArts: workspaces"
 TAG_QUOTAS = "ModelArts: quotas, authorization checks, IAM users"
 TAG_IAM = "IAM (Keystone)"
 
+#: sections served beside this API's, merged into the document per operation (its identity provider)
+EXTENSIONS = ("mockserver.openapi.keystone",)
+
 TAGS = [
     {"name": TAG_WORKSPACES, "description": "`/v1/{project_id}/workspaces`. Every route authenticates first, as "
      "the API gateway does (`X-Auth-Token` or an SDK-HMAC-SHA256 signature), then checks the project. Errors are "
@@ -99,6 +102,19 @@ SCHEMAS: dict[str, Any] = {
     }, "The error body of ModelArts and of its API gateway."),
     "KeystoneError": obj({"error": obj({"code": integer(), "message": string(), "title": string()})},
                          "The error body of IAM."),
+    "KeystoneToken": obj({"token": obj({
+        "expires_at": string(format="date-time"), "methods": array(string()),
+        "catalog": array(ref("KeystoneService"), "Absent with `?nocatalog=...` and for unscoped tokens."),
+        "domain": ref("IamDomain"),
+        "roles": array(obj({"id": string(), "name": string()})),
+        "project": obj({"domain": ref("IamDomain"), "id": string(), "name": string()}),
+        "issued_at": string(format="date-time"),
+        "user": obj({"domain": ref("IamDomain"), "id": string(), "name": string(),
+                     "password_expires_at": string()}),
+    }, optional=("catalog", "domain", "roles", "project"))}, "A token's description."),
+    "KeystoneService": obj({"endpoints": array(obj({
+        "id": string(), "interface": string(), "region": string(), "region_id": string(),
+        "url": string()})), "id": string(), "name": string(), "type": string()}, "A catalog entry."),
     "ModelArtsWorkspace": obj(dict(_WORKSPACE_MEMBERS), "A workspace as listed."),
     "ModelArtsCreatedWorkspace": obj({**_WORKSPACE_MEMBERS, "grants": array(obj({
         "user_id": string(), "user_name": string()}))}, "A workspace as the create call answers it."),
@@ -210,30 +226,22 @@ PATHS: dict[str, Any] = {
                    (400, 401, 403), description="400 `ModelArts.7003` when the caller may not list IAM users."),
     },
     "/v3/auth/tokens": {"post": operation(
-        "KeystoneCreateUserTokenByPassword", "IAM: get a token (password method)", TAG_IAM,
-        {"201": answer("The token is in `X-Subject-Token`; the body describes it.", obj({"token": obj({
-            "expires_at": string(format="date-time"), "methods": array(string()),
-            "catalog": array(obj({"endpoints": array(obj({
-                "id": string(), "interface": string(), "region": string(), "region_id": string(),
-                "url": string()})), "id": string(), "name": string(), "type": string()}),
-                "Absent with `?nocatalog=...` and for unscoped tokens."),
-            "domain": ref("IamDomain"),
-            "roles": array(obj({"id": string(), "name": string()})),
-            "project": obj({"domain": ref("IamDomain"), "id": string(), "name": string()}),
-            "issued_at": string(format="date-time"),
-            "user": obj({"domain": ref("IamDomain"), "id": string(), "name": string(),
-                         "password_expires_at": string()}),
-        }, optional=("catalog", "domain", "roles", "project"))}),
+        "KeystoneCreateUserTokenByPassword", "IAM: get a token (password or token method)", TAG_IAM,
+        {"201": answer("The token is in `X-Subject-Token`; the body describes it.", ref("KeystoneToken"),
             headers={"X-Subject-Token": header("The token, for `X-Auth-Token`."), **_REQUEST_ID}),
-         "400": answer("The body is not a password login.", ref("KeystoneError"), headers=_REQUEST_ID),
-         "401": answer("Wrong user, domain or password; a scope the user has no access to.",
+         "400": answer("The body is not a password or token login.", ref("KeystoneError"), headers=_REQUEST_ID),
+         "401": answer("Wrong user, domain or password; a bad, expired or revoked token to re-scope; a scope the "
+                       "user has no access to.",
                        ref("KeystoneError"), headers=_REQUEST_ID)},
         parameters=[query("nocatalog", string(), "Any value leaves the catalog out.")],
         request_body=body(obj({"auth": obj({
-            "identity": obj({"methods": array(string()), "password": obj({"user": obj({
-                "id": string(), "name": string(), "password": string(),
-                "domain": obj({"id": string(), "name": string()}, required=()),
-            }, required=("password",))})}),
+            "identity": obj({"methods": array(string("`password`, or `token` to re-scope a token.")),
+                             "password": obj({"user": obj({
+                                 "id": string(), "name": string(), "password": string(),
+                                 "domain": obj({"id": string(), "name": string()}, required=()),
+                             }, required=("password",))}),
+                             "token": obj({"id": string("The token to re-scope (or send it as X-Auth-Token).")},
+                                          required=())}, required=("methods",)),
             "scope": obj({"project": obj({"id": string(), "name": string(), "domain": ANY}, required=()),
                           "domain": obj({"id": string(), "name": string()}, required=())}, required=()),
         }, optional=("scope",))}), example={"auth": {

@@ -179,7 +179,9 @@ class PasswordLogin:
     user_name: str | None
     domain_id: str | None
     domain_name: str | None
-    password: str
+    password: str | None
+    #: the ``token`` method (re-scoping): the token to re-scope, instead of a password
+    token_id: str | None = None
     scope_project_id: str | None = None
     scope_project_name: str | None = None
     scope_project_domain_id: str | None = None
@@ -195,7 +197,8 @@ def _ref(fields: Fields | None) -> tuple[str | None, str | None]:
 
 
 def password_login() -> PasswordLogin:
-    """``{"auth": {"identity": {"methods": ["password"], "password": {"user": ...}}, "scope": ...}}``."""
+    """``{"auth": {"identity": {"methods": ["password"], "password": {"user": ...}}, "scope": ...}}``, or
+    ``"methods": ["token"], "token": {"id": ...}`` to re-scope a token."""
     try:
         value = json_body()
     except ValueError as error:
@@ -206,21 +209,29 @@ def password_login() -> PasswordLogin:
         identity = auth.obj("identity", required=True)
         assert identity is not None
         methods = identity.str_list("methods", required=True, nullable=False)
-        if "password" not in methods:
-            raise FieldError(identity.at("methods"), "only the password method is supported by this server")
-        password = identity.obj("password", required=True)
-        assert password is not None
-        user = password.obj("user", required=True)
-        assert user is not None
-        user_id, user_name = _ref(user)
-        domain_id, domain_name = _ref(user.obj("domain"))
-        if user_id is None:
-            if user_name is None:
-                raise FieldError(user.path, "either id or name is required")
-            if domain_id is None and domain_name is None:
-                raise FieldError(user.at("domain"), "the domain (id or name) of the user is required with a name")
-        login = PasswordLogin(user_id=user_id, user_name=user_name, domain_id=domain_id, domain_name=domain_name,
-                              password=user.str("password", required=True, nullable=False))
+        if "password" in methods:
+            password = identity.obj("password", required=True)
+            assert password is not None
+            user = password.obj("user", required=True)
+            assert user is not None
+            user_id, user_name = _ref(user)
+            domain_id, domain_name = _ref(user.obj("domain"))
+            if user_id is None:
+                if user_name is None:
+                    raise FieldError(user.path, "either id or name is required")
+                if domain_id is None and domain_name is None:
+                    raise FieldError(user.at("domain"), "the domain (id or name) of the user is required with a name")
+            login = PasswordLogin(user_id=user_id, user_name=user_name, domain_id=domain_id, domain_name=domain_name,
+                                  password=user.str("password", required=True, nullable=False))
+        elif "token" in methods:
+            token = identity.obj("token")
+            token_id = (token.str("id") if token is not None else None) or request.headers.get("X-Auth-Token")
+            if not token_id:
+                raise FieldError(identity.at("token"), "the token method needs token.id (or X-Auth-Token)")
+            login = PasswordLogin(user_id=None, user_name=None, domain_id=None, domain_name=None, password=None,
+                                  token_id=token_id)
+        else:
+            raise FieldError(identity.at("methods"), "only the password and token methods are supported by this server")
         scope = auth.obj("scope")
         if scope is not None:
             project = scope.obj("project")

@@ -164,7 +164,8 @@ class Settings:
     token_lifetime_seconds: int = 86400
     signature_max_skew_seconds: int = 900
     delete_delay_seconds: float = 0
-    token_signing_key: str = "mockserver-modelarts-token-key"
+    #: HMAC secret of the tokens (>= 32 bytes); None: this process's random one (see mockserver/keys.py)
+    token_signing_key: str | None = None
     #: how responses spell auth_type: "lower" (as every documented example) or "upper" (the enum)
     auth_type_case: str = "lower"
     #: Huawei Cloud (not OTC) also allows Chinese characters in workspace names
@@ -208,6 +209,8 @@ class Caller:
     project_id: str | None
     method: str  # "token" or "aksk"
     has_project_scope: bool = True
+    #: a token's scope: "project", "domain" or "unscoped" ("" for AK/SK)
+    scope: str = ""
 
 
 def clone_user(user: User) -> User:

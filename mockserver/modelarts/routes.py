@@ -15,7 +15,7 @@ from flask import Blueprint, Response, request
 from ..responses import app_json
 from ..context import current
 from . import exceptions as errors
-from . import parsing
+from . import keystone, parsing
 from .backend import ModelArtsBackend
 from .records import Caller
 
@@ -50,36 +50,115 @@ def base_url() -> str:
     return request.host_url.rstrip("/")
 
 
-# -- IAM ---------------------------------------------------------------------------
-@blueprint.post("/v3/auth/tokens")
-def iam_create_token() -> Response:
-    login = parsing.password_login()
-    token, body = backend().login(
-        user_id=login.user_id, user_name=login.user_name, domain_id=login.domain_id, domain_name=login.domain_name,
-        password=login.password, scope_project_id=login.scope_project_id,
-        scope_project_name=login.scope_project_name, scope_project_domain_id=login.scope_project_domain_id,
-        scope_project_domain_name=login.scope_project_domain_name, scope_domain_id=login.scope_domain_id,
-        scope_domain_name=login.scope_domain_name, base_url=base_url(), nocatalog=parsing.nocatalog())
-    response = ok(body, 201)
-    response.headers["X-Subject-Token"] = token
+# -- IAM (Keystone v3) -------------------------------------------------------------
+def iam_caller() -> Caller:
+    """The caller of an IAM API (X-Auth-Token or AK/SK); failures in Keystone's shape."""
+    try:
+        return _credentials()
+    except errors.GatewayAuthError as error:
+        raise errors.KeystoneUnauthorized(error.reason) from None
+
+
+def iam_ok(body: Any, status: int = 200) -> Response:
+    response = ok(body, status)
     response.headers["X-IAM-Trace-Id"] = uuid.uuid4().hex
     return response
 
 
+def links() -> dict[str, Any]:
+    return {"self": request.url, "previous": None, "next": None}
+
+
+@blueprint.get("/")
+def iam_versions() -> Response:
+    """Keystone's version list (300 Multiple Choices), the first thing version discovery reads."""
+    return iam_ok({"versions": {"values": [keystone.version(base_url())]}}, 300)
+
+
+@blueprint.get("/v3")
+def iam_version() -> Response:
+    """The v3 version document: keystoneauth1 and openstacksdk discover the identity API here."""
+    return iam_ok({"version": keystone.version(base_url())})
+
+
+@blueprint.post("/v3/auth/tokens")
+def iam_create_token() -> Response:
+    login = parsing.password_login()
+    scope = dict(scope_project_id=login.scope_project_id, scope_project_name=login.scope_project_name,
+                 scope_project_domain_id=login.scope_project_domain_id,
+                 scope_project_domain_name=login.scope_project_domain_name, scope_domain_id=login.scope_domain_id,
+                 scope_domain_name=login.scope_domain_name, base_url=base_url(), nocatalog=parsing.nocatalog())
+    if login.token_id is not None:
+        token, body = backend().keystone.rescope(login.token_id, **scope)
+    else:
+        token, body = backend().login(
+            user_id=login.user_id, user_name=login.user_name, domain_id=login.domain_id,
+            domain_name=login.domain_name, password=login.password or "", **scope)
+    response = iam_ok(body, 201)
+    response.headers["X-Subject-Token"] = token
+    return response
+
+
+def subject_token() -> str:
+    token = request.headers.get("X-Subject-Token", "").strip()
+    if not token:
+        raise errors.KeystoneMissingSubjectToken()
+    return token
+
+
+@blueprint.get("/v3/auth/tokens")
+def iam_validate_token() -> Response:
+    """Also HEAD (Flask answers it from this view, without the body)."""
+    who = iam_caller()
+    token = subject_token()
+    response = iam_ok(backend().keystone.validate(who, token, base_url=base_url(), nocatalog=parsing.nocatalog()))
+    response.headers["X-Subject-Token"] = token
+    return response
+
+
+@blueprint.delete("/v3/auth/tokens")
+def iam_revoke_token() -> Response:
+    who = iam_caller()
+    backend().keystone.revoke(who, subject_token())
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    response.headers["X-IAM-Trace-Id"] = uuid.uuid4().hex
+    return response
+
+
+@blueprint.get("/v3/auth/projects")
+def iam_auth_projects() -> Response:
+    who = iam_caller()
+    return iam_ok({"links": links(), "projects": backend().keystone.auth_projects(who, base_url=base_url())})
+
+
+@blueprint.get("/v3/auth/domains")
+def iam_auth_domains() -> Response:
+    who = iam_caller()
+    return iam_ok({"links": links(), "domains": backend().keystone.auth_domains(who, base_url=base_url())})
+
+
+@blueprint.get("/v3/auth/catalog")
+def iam_auth_catalog() -> Response:
+    who = iam_caller()
+    return iam_ok({"links": links(), "catalog": backend().keystone.catalog(who, base_url=base_url())})
+
+
 @blueprint.get("/v3/projects")
 def iam_list_projects() -> Response:
-    try:
-        who = _credentials()
-    except errors.GatewayAuthError as error:
-        raise errors.KeystoneUnauthorized(error.reason) from None
+    who = iam_caller()
     enabled = request.args.get("enabled")
     projects = backend().list_projects(who, name=request.args.get("name"),
                                        domain_id=request.args.get("domain_id"),
                                        enabled=None if enabled is None else enabled.lower() == "true",
                                        base_url=base_url())
-    response = ok({"links": {"self": request.url, "previous": None, "next": None}, "projects": projects})
-    response.headers["X-IAM-Trace-Id"] = uuid.uuid4().hex
-    return response
+    return iam_ok({"links": links(), "projects": projects})
+
+
+@blueprint.get("/v3/projects/<project_id>")
+def iam_show_project(project_id: str) -> Response:
+    who = iam_caller()
+    return iam_ok({"project": backend().keystone.project(who, project_id, base_url=base_url())})
 
 
 # -- workspaces ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..keys import UnusableKey, check_secret
 from ..state import shallow_copy
 from ..validation import ConflictError, FieldError, Fields
 from . import exceptions as errors
@@ -58,8 +59,11 @@ def _merge_settings(data: ModelArtsData, settings: Fields | None) -> None:
         raise FieldError(settings.at("delete_delay_seconds"), f"must be at least 0, got {delay}")
     s.delete_delay_seconds = delay
     key = settings.str("token_signing_key", default=s.token_signing_key)
-    if not key:
-        raise FieldError(settings.at("token_signing_key"), "must not be empty")
+    if key is not None:
+        try:
+            check_secret(key)
+        except UnusableKey as error:
+            raise FieldError(settings.at("token_signing_key"), str(error)) from None
     s.token_signing_key = key
     case = settings.str("auth_type_case", default=s.auth_type_case)
     if case not in ("lower", "upper"):
@@ -226,7 +230,9 @@ def export(data: ModelArtsData, now_ms: int) -> dict[str, Any]:
                 continue
             workspaces.append(_export_workspace(workspace))
     return {
-        "settings": {name: getattr(s, name) for name in Settings.FIELDS},
+        # a key is exported only when one was given: the process's own key never leaves it
+        "settings": {name: getattr(s, name) for name in Settings.FIELDS
+                     if name != "token_signing_key" or s.token_signing_key is not None},
         "accounts": [account.export() for account in data.accounts.values()],
         "users": [export_user(u, accounts[u.account_id]) for u in data.users.values()],
         "projects": [{"id": p.id, "name": p.name, "account": accounts[p.account_id].name}

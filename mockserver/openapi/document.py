@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib
+from types import ModuleType
 from typing import Any
 
 from .._version import __version__
@@ -31,16 +33,23 @@ docs/modelarts.md and docs/control-api.md in the repository."""
 def _document() -> dict[str, Any]:
     # the mocked APIs first, then the rest (the control API), each as its descriptor says
     apis = sorted(all_apis(), key=lambda api: api.make_backend is None)
-    sections = [api.openapi() for api in apis if api.openapi is not None]
+    sections: list[ModuleType] = []
+    for api in apis:
+        if api.openapi is not None:
+            section = api.openapi()
+            # a section may name extensions (modules of the same form) by module name, e.g. the
+            # identity provider served beside an API; named, not imported, so neither imports the other
+            sections += [section, *(importlib.import_module(name) for name in getattr(section, "EXTENSIONS", ()))]
     paths: dict[str, Any] = {}
     tags: list[dict[str, Any]] = []
     schemas: dict[str, Any] = {}
     security: dict[str, Any] = {}
     for section in sections:
-        paths.update(getattr(section, "DOCS_PATHS", {}))
-        paths.update(section.PATHS)
-        tags.extend(section.TAGS)
-        schemas.update(section.SCHEMAS)
+        # merged per operation: an extension may add a method to a path its API already serves
+        for path, item in {**getattr(section, "DOCS_PATHS", {}), **section.PATHS}.items():
+            paths[path] = {**paths.get(path, {}), **item}
+        tags.extend(getattr(section, "TAGS", ()))
+        schemas.update(getattr(section, "SCHEMAS", {}))
         security.update(getattr(section, "SECURITY_SCHEMES", {}))
     return {
         "openapi": OPENAPI_VERSION,

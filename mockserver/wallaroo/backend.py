@@ -12,12 +12,11 @@ import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any, Iterable
 
-import jwt
-
 from . import exceptions as errors
-from . import records, scenario, tokens
-from .records import (COLLABORATOR, KNOWN_CLIENTS, OWNER, USER_TYPES, User, WallarooData, Workspace, is_dns_compliant,
-                      is_email, iso_timestamp)
+from . import records, scenario
+from .keycloak import ClientCredentials, KeycloakRealm
+from .records import (COLLABORATOR, OWNER, USER_TYPES, User, WallarooData, Workspace, is_dns_compliant, is_email,
+                      iso_timestamp)
 
 if TYPE_CHECKING:
     from ..state import State
@@ -31,6 +30,7 @@ class WallarooBackend:
 
     def __init__(self, state: State) -> None:
         self.state = state
+        self.realm = KeycloakRealm(self)
 
     # == scenario documents (scenario.py) ==============================================
     def empty(self) -> WallarooData:
@@ -66,11 +66,10 @@ class WallarooBackend:
         return workspace
 
     def _new_user_id(self) -> str:
-        """Deterministic ids for users created at run time (same sequence after each reset)."""
-        seq = self.data.next_user_seq
+        """A random id for a user created at run time: never the id of a user an earlier reset
+        removed, so that user's tokens cannot act as this one (``next_user_seq`` still counts)."""
         self.data.next_user_seq += 1
-        digest = hashlib.sha256(f"wallaroo-user:{seq}".encode()).digest()
-        return str(uuid.UUID(bytes=digest[:16], version=4))
+        return str(uuid.uuid4())
 
     @staticmethod
     def _require_admin(caller: User) -> None:
@@ -90,92 +89,25 @@ class WallarooBackend:
         with self.state.lock:
             return list(self.data.users.values())
 
+    # the realm (keycloak.py) does the work; these keep the backend's public face
     def login(self, *, client_id: str, username: str, password: str, issuer: str) -> dict[str, Any]:
         """The ``password`` grant of Keycloak's token endpoint."""
-        with self.state.lock:
-            if client_id not in KNOWN_CLIENTS:
-                raise errors.InvalidClient()
-            user = self._find_login(self.data, username)
-            if user is None or user.password != password:
-                raise errors.InvalidGrant()
-            if not user.enabled:
-                raise errors.AccountDisabled()
-            if user.required_actions:  # e.g. UPDATE_PASSWORD after an invite with require_reset
-                raise errors.AccountNotSetUp()
-            return self._token_response(user, client_id, issuer, str(uuid.uuid4()))
+        return self.realm.login(client=ClientCredentials(client_id, None), username=username, password=password,
+                                issuer=issuer)
 
     def refresh(self, *, client_id: str, refresh_token: str, issuer: str) -> dict[str, Any]:
         """The ``refresh_token`` grant."""
-        with self.state.lock:
-            if client_id not in KNOWN_CLIENTS:
-                raise errors.InvalidClient()
-            try:
-                claims = tokens.decode(refresh_token, self.data.settings.signing_key)
-            except jwt.InvalidTokenError:
-                raise errors.InvalidRefreshToken() from None
-            if claims.get("typ") != "Refresh" or not isinstance(claims.get("sub"), str):
-                raise errors.InvalidRefreshToken()
-            if claims.get("iss") != issuer:  # Keycloak: a token another server (or realm) issued
-                raise errors.InvalidRefreshToken()
-            exp = claims.get("exp")
-            if not isinstance(exp, (int, float)) or exp <= self._now():
-                raise errors.InactiveRefreshToken()
-            if claims.get("azp") != client_id:
-                raise errors.RefreshClientMismatch()
-            user = self.data.users.get(claims["sub"])
-            if user is None or not user.enabled:
-                raise errors.InactiveRefreshToken()
-            return self._token_response(user, client_id, issuer, str(claims.get("sid") or uuid.uuid4()))
-
-    def _token_response(self, user: User, client_id: str, issuer: str, session_id: str) -> dict[str, Any]:
-        s = self.data.settings
-        now = self._now()
-        access = tokens.encode(tokens.access_claims(user, client_id=client_id, issuer=issuer, now=now,
-                                                    lifetime=s.access_token_lifetime, session_id=session_id),
-                               s.signing_key)
-        refresh = tokens.encode(tokens.refresh_claims(user, client_id=client_id, issuer=issuer, now=now,
-                                                      lifetime=s.refresh_token_lifetime, session_id=session_id),
-                                s.signing_key)
-        return {"access_token": access, "expires_in": s.access_token_lifetime,
-                "refresh_expires_in": s.refresh_token_lifetime, "refresh_token": refresh, "token_type": "Bearer",
-                "not-before-policy": 0, "session_state": session_id, "scope": "profile email"}
+        return self.realm.refresh(client=ClientCredentials(client_id, None), refresh_token=refresh_token,
+                                  issuer=issuer)
 
     def issue_token(self, ref: str, *, issuer: str = "http://localhost/auth/realms/master",
                     client_id: str = "api-client", lifetime: int | None = None) -> str:
         """An access token for a user (by id, email or username), without a password."""
-        with self.state.lock:
-            user = self._find(self.data, ref)
-            if user is None:
-                raise KeyError(f"no Wallaroo user with the id, email or username {ref!r}")
-            s = self.data.settings
-            claims = tokens.access_claims(user, client_id=client_id, issuer=issuer, now=self._now(),
-                                          lifetime=lifetime or s.access_token_lifetime, session_id=str(uuid.uuid4()))
-            return tokens.encode(claims, s.signing_key)
+        return self.realm.issue_token(ref, issuer=issuer, client_id=client_id, lifetime=lifetime)
 
     def authenticate(self, authorization: str | None) -> User:
         """The user behind an ``Authorization: Bearer`` header, or a 401 error."""
-        if not authorization:
-            raise errors.MissingToken()
-        scheme, _, token = authorization.strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise errors.MalformedAuthorization()
-        with self.state.lock:
-            try:
-                claims = tokens.decode(token, self.data.settings.signing_key)
-            except jwt.InvalidTokenError:
-                raise errors.InvalidToken() from None
-            if claims.get("typ") != "Bearer" or not isinstance(claims.get("sub"), str):
-                raise errors.InvalidToken()
-            exp = claims.get("exp")
-            if not isinstance(exp, (int, float)) or exp <= self._now():
-                raise errors.ExpiredToken()
-            user = self.data.users.get(claims["sub"])
-            if user is None:
-                raise errors.UnknownTokenUser()
-            if not user.enabled:
-                raise errors.UserDisabled()
-            return user
+        return self.realm.authenticate(authorization)
 
     def query_users(self, caller: User, user_ids: list[str] | None) -> dict[str, Any]:
         with self.state.lock:

@@ -224,6 +224,53 @@ class RefreshClientMismatch(OAuthError):
     description = "Invalid refresh token. Token client and authorized client don't match"
 
 
+class SessionNotActive(OAuthError):
+    """A refresh (or logout) with a token of a session ended by logout."""
+
+    status = 400
+    error = "invalid_grant"
+    description = "Session not active"
+
+
+class PublicClientGrant(OAuthError):
+    """``client_credentials`` asked for by a public client (it has no service account)."""
+
+    status = 400
+    error = "unauthorized_client"
+    description = "Public client not allowed to retrieve service account"
+
+
+class PublicClientNotAllowed(OAuthError):
+    """Introspection by a public client: Keycloak allows it to confidential clients only."""
+
+    status = 403
+    error = "invalid_request"
+    description = "Client not allowed."
+
+
+class UserinfoMissingToken(OAuthError):
+    status = 401
+    error = "invalid_request"
+    description = "Token not provided"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": f'Bearer realm="master", error="{self.error}", '
+                                    f'error_description="{self.description}"'}
+
+
+class UserinfoInvalidToken(UserinfoMissingToken):
+    error = "invalid_token"
+    description = "Token verification failed"
+
+
+class UserinfoInsufficientScope(UserinfoMissingToken):
+    """Keycloak (since 19) answers ``userinfo`` only for tokens with the ``openid`` scope."""
+
+    status = 403
+    error = "insufficient_scope"
+    description = "Missing openid scope"
+
+
 class UnsupportedGrantType(OAuthError):
     status = 400
     error = "unsupported_grant_type"
@@ -286,6 +333,31 @@ class KeycloakUserNotFound(KeycloakAdminError):
 class KeycloakBadRequest(KeycloakAdminError):
     status = 400
     description = "unknown_error"
+
+    def __init__(self, description: str | None = None, *, message_key: str = "error") -> None:
+        super().__init__(description)
+        self.message_key = message_key
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {self.message_key: self.description}
+
+
+class KeycloakRoleNotFound(KeycloakAdminError):
+    status = 404
+    description = "Could not find role"
+
+
+class KeycloakServerError(KeycloakAdminError):
+    status = 500
+    description = "unknown_error"
+
+
+class KeycloakUserExists(KeycloakAdminError):
+    status = 409
+    description = "User exists with same username"
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"errorMessage": self.description}
 
 
 class KeycloakEmailExists(KeycloakAdminError):

@@ -32,6 +32,9 @@ TAG_WORKSPACES = "Wallaroo: workspaces"
 TAG_USERS = "Wallaroo: users"
 TAG_LOGIN = "Wallaroo: platform and Keycloak"
 
+#: sections served beside this API's, merged into the document per operation (its identity provider)
+EXTENSIONS = ("mockserver.openapi.keycloak",)
+
 TAGS = [
     {"name": TAG_WORKSPACES, "description": "The MLOps API's workspace endpoints (`POST /v1/api/workspaces/*`). "
      "Errors are `{\"msg\", \"code\"}` with status 400, 401 or 500, the only ones the vendor's generated client "
@@ -95,15 +98,16 @@ SCHEMAS: dict[str, Any] = {
         "username": string(),
     }, "Keycloak's UserRepresentation.", optional=("email", "federatedIdentities", "firstName", "lastName", "totp")),
     "KeycloakTokenResponse": obj({
-        "access_token": string("A JWT (HS256, signed with the store's `signing_key`)."),
+        "access_token": string("A JWT signed RS256 with the realm key named by its `kid` (see `certs`)."),
         "expires_in": integer("Seconds (scenario setting `access_token_lifetime`, default 3600)."),
         "refresh_expires_in": integer("Seconds (`refresh_token_lifetime`, default 1800)."),
-        "refresh_token": string("A JWT with `typ: Refresh`."),
+        "refresh_token": string("A JWT with `typ: Refresh` (not for client_credentials)."),
+        "id_token": string("With the `openid` scope: a JWT with `typ: ID` and the client as audience."),
         "token_type": enum(["Bearer"]),
         "not-before-policy": integer(),
         "session_state": string(),
-        "scope": string(),
-    }),
+        "scope": string("`profile email`, with `openid` first when it was asked for."),
+    }, optional=("refresh_token", "id_token", "session_state")),
     "KeycloakOAuthError": obj({
         "error": string("`invalid_grant`, `invalid_request`, `invalid_client` or `unsupported_grant_type`."),
         "error_description": string(),
@@ -260,18 +264,21 @@ PATHS: dict[str, Any] = {
          "400": answer("No grant_type, unsupported grant, disabled or not fully set-up account, bad or "
                        "inactive refresh token.", ref("KeycloakOAuthError")),
          "401": answer("Wrong or missing credentials, unknown or missing client.", ref("KeycloakOAuthError"))},
-        description="The password grant (`username` is the username or the email, case-insensitively) and the "
-                    "refresh_token grant. Accepted clients: `sdk-client`, `api-client`, `admin-cli`, `account`, "
-                    "`security-admin-console`; `client_secret` is not checked.",
+        description="The password grant (`username` is the username or the email, case-insensitively), the "
+                    "refresh_token grant and, for the confidential `api-client` with its secret, client_credentials. "
+                    "Public clients: `sdk-client`, `admin-cli`, `account`, `security-admin-console`. "
+                    "`api-client`'s secret is checked whenever it is sent (form or HTTP Basic).",
         request_body={"required": True, "content": {"application/x-www-form-urlencoded": {
             "schema": obj({
-                "grant_type": enum(["password", "refresh_token"]),
+                "grant_type": enum(["password", "refresh_token", "client_credentials"]),
                 "client_id": string(),
                 "username": string("Password grant."),
                 "password": string("Password grant."),
                 "refresh_token": string("Refresh grant."),
-                "client_secret": string("Accepted, not checked."),
-            }, optional=("username", "password", "refresh_token", "client_secret")),
+                "client_secret": string("`api-client`'s secret (scenario setting `api_client_secret`)."),
+                "scope": string("`openid` adds an ID token."),
+                "nonce": string("Copied into the ID token."),
+            }, optional=("username", "password", "refresh_token", "client_secret", "scope", "nonce")),
             "example": {"grant_type": "password", "client_id": "sdk-client", "username": "developer@example.com",
                         "password": "developer"}}}},
         security=[]),

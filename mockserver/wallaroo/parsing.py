@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
 from flask import request
 
 from ..context import json_body
 from ..validation import FieldError, Fields
 from . import exceptions as errors
+from .keycloak import ClientCredentials, NewUser
 
 
 def body_fields(*, optional: bool = False) -> Fields:
@@ -117,10 +121,31 @@ def user_edit(fields: Fields) -> UserEdit:
 @dataclass
 class TokenRequest:
     grant_type: str
-    client_id: str
+    client: ClientCredentials
     username: str | None
     password: str | None
     refresh_token: str | None
+    scope: str | None
+    nonce: str | None
+
+
+def client_credentials(*, required: bool = True) -> ClientCredentials:
+    """The calling client: HTTP Basic (``client_secret_basic``) or form fields (``client_secret_post``)."""
+    authorization = request.headers.get("Authorization", "")
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() == "basic" and encoded.strip():
+        try:
+            client_id, colon, secret = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise errors.InvalidClient() from None
+        if not colon:
+            raise errors.InvalidClient()
+        return ClientCredentials(unquote_plus(client_id), unquote_plus(secret))
+    form = request.form
+    client_id = form.get("client_id")
+    if not client_id:
+        raise errors.InvalidClient("Missing form parameter: client_id")
+    return ClientCredentials(client_id, form.get("client_secret"))
 
 
 def token_request() -> TokenRequest:
@@ -129,11 +154,63 @@ def token_request() -> TokenRequest:
     grant_type = form.get("grant_type")
     if not grant_type:
         raise errors.MissingFormParameter("grant_type")
-    client_id = form.get("client_id")
-    if not client_id:
-        raise errors.InvalidClient("Missing form parameter: client_id")
-    return TokenRequest(grant_type=grant_type, client_id=client_id, username=form.get("username"),
-                        password=form.get("password"), refresh_token=form.get("refresh_token"))
+    return TokenRequest(grant_type=grant_type, client=client_credentials(), username=form.get("username"),
+                        password=form.get("password"), refresh_token=form.get("refresh_token"),
+                        scope=form.get("scope"), nonce=form.get("nonce"))
+
+
+def form_value(name: str) -> str:
+    """A required form field of the logout and introspection endpoints."""
+    value = request.form.get(name)
+    if not value:
+        raise errors.MissingFormParameter(name)
+    return value
+
+
+def new_user() -> NewUser:
+    """A UserRepresentation POSTed to ``.../users``: the members Keycloak stores for a new user."""
+    try:
+        fields = Fields(json_body())
+        password, temporary = None, False
+        for credential in fields.objects("credentials", known=None) or []:
+            if (credential.str("type") or "password") == "password":
+                password = credential.str("value")
+                temporary = bool(credential.bool("temporary", default=False))
+        return NewUser(username=fields.str("username"), email=fields.str("email"),
+                       first_name=fields.str("firstName"), last_name=fields.str("lastName"),
+                       enabled=bool(fields.bool("enabled", default=False)),
+                       email_verified=bool(fields.bool("emailVerified", default=False)),
+                       password=password, temporary_password=temporary,
+                       required_actions=list(fields.str_list("requiredActions", default=[])))
+    except (ValueError, FieldError) as error:
+        raise errors.KeycloakBadRequest(f"unknown_error: {error}") from None
+
+
+@dataclass
+class PasswordReset:
+    value: str
+    temporary: bool
+
+
+def password_reset() -> PasswordReset:
+    """A CredentialRepresentation PUT to ``.../reset-password``."""
+    try:
+        fields = Fields(json_body())
+        return PasswordReset(value=fields.str("value", default=""),
+                             temporary=bool(fields.bool("temporary", default=True)))
+    except (ValueError, FieldError) as error:
+        raise errors.KeycloakBadRequest(f"unknown_error: {error}") from None
+
+
+def role_list() -> list[dict[str, Any]]:
+    """A list of RoleRepresentations (role-mapping changes)."""
+    try:
+        value = json_body()
+    except ValueError as error:
+        raise errors.KeycloakBadRequest(f"unknown_error: {error}") from None
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise errors.KeycloakBadRequest("unknown_error: expected a list of roles")
+    return value
 
 
 @dataclass

@@ -15,10 +15,11 @@ from typing import Any
 
 from ..state import shallow_copy
 
+#: the clients of realm master: public ones and the confidential ``api-client`` (keycloak.py)
+KNOWN_CLIENTS = ("sdk-client", "api-client", "admin-cli", "account", "security-admin-console")
 OWNER = "OWNER"
 COLLABORATOR = "COLLABORATOR"
 USER_TYPES = (OWNER, COLLABORATOR)
-KNOWN_CLIENTS = ("sdk-client", "api-client", "admin-cli", "account", "security-admin-console")
 DEFAULT_WORKSPACE_SUFFIX = " - Default Workspace"
 # Scenario items without a timestamp get this one, so a scenario always loads the same.
 SCENARIO_EPOCH_MS = 1735689600000  # 2025-01-01T00:00:00Z
@@ -139,12 +140,17 @@ class Workspace:
 
 @dataclass
 class Settings:
-    signing_key: str = "mockserver-wallaroo-signing-key"
+    #: PEM RSA private key of the realm; None: this process's key (random unless configured,
+    #: see mockserver/keys.py)
+    signing_key: str | None = None
     access_token_lifetime: int = 3600
     refresh_token_lifetime: int = 1800
     default_workspace_on_invite: bool = True
+    #: the confidential ``api-client``'s secret (client_credentials, introspection)
+    api_client_secret: str = "mockserver-api-client-secret"
 
-    FIELDS = ("signing_key", "access_token_lifetime", "refresh_token_lifetime", "default_workspace_on_invite")
+    FIELDS = ("signing_key", "access_token_lifetime", "refresh_token_lifetime", "default_workspace_on_invite",
+              "api_client_secret")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from ..context import current, json_body
 from . import exceptions as errors
 from . import parsing
 from .backend import WallarooBackend
+from .keycloak import KeycloakRealm
 from .records import User
 from .tokens import realm_issuer
 
@@ -52,21 +53,75 @@ def openapi() -> Response:
     return ok(openapi_document(request.host_url))
 
 
-# -- Keycloak ------------------------------------------------------------------------
-@blueprint.post("/auth/realms/master/protocol/openid-connect/token")
+# -- Keycloak: realm master as an OpenID Connect provider -----------------------------
+REALM = "/auth/realms/master"
+OIDC = f"{REALM}/protocol/openid-connect"
+
+
+def realm() -> KeycloakRealm:
+    return backend().realm
+
+
+def no_content() -> Response:
+    """Keycloak's 204: no body and no Content-Type (Flask would default to text/html)."""
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
+
+
+@blueprint.post(f"{OIDC}/token")
 def token() -> Response:
     form = parsing.token_request()
     issuer = realm_issuer(request.host_url)
     if form.grant_type == "password":
         if not form.username:
             raise errors.MissingUsername()
-        return ok(backend().login(client_id=form.client_id, username=form.username, password=form.password or "",
-                                  issuer=issuer))
+        return ok(realm().login(client=form.client, username=form.username, password=form.password or "",
+                                issuer=issuer, scope=form.scope, nonce=form.nonce))
     if form.grant_type == "refresh_token":
         if not form.refresh_token:
             raise errors.MissingFormParameter("refresh_token")
-        return ok(backend().refresh(client_id=form.client_id, refresh_token=form.refresh_token, issuer=issuer))
+        return ok(realm().refresh(client=form.client, refresh_token=form.refresh_token, issuer=issuer))
+    if form.grant_type == "client_credentials":
+        return ok(realm().client_credentials(client=form.client, issuer=issuer, scope=form.scope))
     raise errors.UnsupportedGrantType()
+
+
+@blueprint.get(REALM)
+def realm_document() -> Response:
+    """The realm's public data: python-keycloak's ``public_key()`` reads ``public_key`` here."""
+    return ok(realm().realm_document(realm_issuer(request.host_url)))
+
+
+@blueprint.get(f"{REALM}/.well-known/openid-configuration")
+def openid_configuration() -> Response:
+    return ok(realm().discovery(realm_issuer(request.host_url)))
+
+
+@blueprint.get(f"{OIDC}/certs")
+def certs() -> Response:
+    """The JWKS: the public key of every token's ``kid``."""
+    return ok(realm().jwks())
+
+
+@blueprint.route(f"{OIDC}/userinfo", methods=["GET", "POST"])
+def userinfo() -> Response:
+    return ok(realm().userinfo(request.headers.get("Authorization")))
+
+
+@blueprint.post(f"{OIDC}/logout")
+def logout() -> Response:
+    """Ends the session of the refresh token (python-keycloak's ``logout``): 204."""
+    client = parsing.client_credentials()
+    realm().logout(client=client, refresh_token=parsing.form_value("refresh_token"),
+                   issuer=realm_issuer(request.host_url))
+    return no_content()
+
+
+@blueprint.post(f"{OIDC}/token/introspect")
+def introspect() -> Response:
+    client = parsing.client_credentials()
+    return ok(realm().introspect(client=client, token=parsing.form_value("token")))
 
 
 # -- workspaces ----------------------------------------------------------------------
@@ -165,6 +220,9 @@ def graphql() -> Response:
 
 
 # -- Keycloak admin REST API (the high-level SDK's user lookups and enable/disable) ---
+ADMIN = "/auth/admin/realms/master"
+
+
 def keycloak_caller() -> User:
     """The bearer token's user; failures in Keycloak's admin-API shape."""
     try:
@@ -173,7 +231,7 @@ def keycloak_caller() -> User:
         raise errors.KeycloakUnauthorized() from None
 
 
-@blueprint.get("/auth/admin/realms/master/users")
+@blueprint.get(f"{ADMIN}/users")
 def keycloak_users() -> Response:
     user = keycloak_caller()
     query = parsing.user_search()
@@ -181,20 +239,83 @@ def keycloak_users() -> Response:
                                      exact=query.exact, first=query.first, max_results=query.max_results))
 
 
-@blueprint.get("/auth/admin/realms/master/users/<user_id>")
+@blueprint.get(f"{ADMIN}/users/<user_id>")
 def keycloak_user(user_id: str) -> Response:
     user = keycloak_caller()
     return ok(backend().user_representation(user, user_id))
 
 
-@blueprint.put("/auth/admin/realms/master/users/<user_id>")
+@blueprint.put(f"{ADMIN}/users/<user_id>")
 def keycloak_user_update(user_id: str) -> Response:
     user = keycloak_caller()
     update = parsing.keycloak_user_update()
     backend().update_user(user, user_id, enabled=update.enabled, first_name=update.first_name,
                           last_name=update.last_name, email=update.email, email_verified=update.email_verified,
                           required_actions=update.required_actions)
-    # Keycloak's 204 carries no body and no Content-Type (Flask would default to text/html).
-    response = Response(status=204)
+    return no_content()
+
+
+@blueprint.get(f"{ADMIN}/users/count")
+def keycloak_users_count() -> Response:
+    user = keycloak_caller()
+    query = parsing.user_search()
+    return ok(realm().count_users(user, email=query.email, username=query.username, search=query.search,
+                                  exact=query.exact))
+
+
+@blueprint.post(f"{ADMIN}/users")
+def keycloak_user_create() -> Response:
+    """201 with the new user's URL in ``Location`` (python-keycloak reads the id from it)."""
+    user = keycloak_caller()
+    user_id = realm().create_user(user, parsing.new_user())
+    response = Response(status=201)
     del response.headers["Content-Type"]
+    response.headers["Location"] = f"{request.host_url.rstrip('/')}{ADMIN}/users/{user_id}"
     return response
+
+
+@blueprint.delete(f"{ADMIN}/users/<user_id>")
+def keycloak_user_delete(user_id: str) -> Response:
+    user = keycloak_caller()
+    realm().delete_user(user, user_id)
+    return no_content()
+
+
+@blueprint.put(f"{ADMIN}/users/<user_id>/reset-password")
+def keycloak_user_reset_password(user_id: str) -> Response:
+    user = keycloak_caller()
+    reset = parsing.password_reset()
+    realm().reset_password(user, user_id, value=reset.value, temporary=reset.temporary)
+    return no_content()
+
+
+@blueprint.get(f"{ADMIN}/users/<user_id>/role-mappings/realm")
+def keycloak_user_realm_roles(user_id: str) -> Response:
+    user = keycloak_caller()
+    return ok(realm().user_realm_roles(user, user_id))
+
+
+@blueprint.post(f"{ADMIN}/users/<user_id>/role-mappings/realm")
+def keycloak_user_realm_roles_add(user_id: str) -> Response:
+    user = keycloak_caller()
+    realm().map_realm_roles(user, user_id, parsing.role_list(), add=True)
+    return no_content()
+
+
+@blueprint.delete(f"{ADMIN}/users/<user_id>/role-mappings/realm")
+def keycloak_user_realm_roles_remove(user_id: str) -> Response:
+    user = keycloak_caller()
+    realm().map_realm_roles(user, user_id, parsing.role_list(), add=False)
+    return no_content()
+
+
+@blueprint.get(f"{ADMIN}/roles")
+def keycloak_realm_roles() -> Response:
+    keycloak_caller()
+    return ok(realm().realm_roles())
+
+
+@blueprint.get(f"{ADMIN}/roles/<role_name>")
+def keycloak_realm_role(role_name: str) -> Response:
+    keycloak_caller()
+    return ok(realm().realm_role(role_name))

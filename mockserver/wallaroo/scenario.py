@@ -11,6 +11,7 @@ from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from typing import Any
 
+from ..keys import UnusableKey, rsa_from_pem
 from ..state import shallow_copy
 from ..validation import ConflictError, FieldError, Fields, differences
 from .records import (COLLABORATOR, OWNER, SCENARIO_EPOCH_MS, USER_TYPES, USER_ID_NAMESPACE, Settings, User,
@@ -23,7 +24,17 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
     settings = fields.obj("settings", known=Settings.FIELDS)
     if settings is not None:
         s = data.settings
-        s.signing_key = settings.str("signing_key", default=s.signing_key)
+        signing_key = settings.str("signing_key", default=s.signing_key)
+        if signing_key is not None:
+            try:
+                rsa_from_pem(signing_key)
+            except UnusableKey as error:
+                raise FieldError(settings.at("signing_key"), str(error)) from None
+        s.signing_key = signing_key
+        secret = settings.str("api_client_secret", default=s.api_client_secret, nullable=False)
+        if not secret:
+            raise FieldError(settings.at("api_client_secret"), "must not be empty")
+        s.api_client_secret = secret
         s.access_token_lifetime = settings.int("access_token_lifetime", default=s.access_token_lifetime, minimum=1)
         s.refresh_token_lifetime = settings.int("refresh_token_lifetime", default=s.refresh_token_lifetime, minimum=1)
         s.default_workspace_on_invite = settings.bool("default_workspace_on_invite",
@@ -114,7 +125,9 @@ WORKSPACE_FIELDS = tuple(f.name for f in dataclass_fields(Workspace))
 def export(data: WallarooData) -> dict[str, Any]:
     s = data.settings
     return {
-        "settings": {name: getattr(s, name) for name in Settings.FIELDS},
+        # a key is exported only when one was given: the process's own key never leaves it
+        "settings": {name: getattr(s, name) for name in Settings.FIELDS
+                     if name != "signing_key" or s.signing_key is not None},
         "users": [user.export() for user in data.users.values()],
         "workspaces": [workspace.export() for workspace in data.workspaces.values()],
         "next_workspace_id": data.next_workspace_id,

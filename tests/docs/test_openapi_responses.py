@@ -438,6 +438,177 @@ CASES = [
     Case("get", "/__mock/openapi.json", 200, "", lambda e: e.call("GET", "/__mock/openapi.json")),
 ]
 
+# -- Keycloak: the OpenID Connect provider and the admin API python-keycloak drives ----------------
+REALM = "/auth/realms/master"
+OIDC = f"{REALM}/protocol/openid-connect"
+KC_ADMIN = "/auth/admin/realms/master"
+API_CLIENT = {"client_id": "api-client", "client_secret": "mockserver-api-client-secret"}
+
+
+def _openid_tokens(env: Env, scope: str = "openid") -> dict[str, Any]:
+    return _login(env, grant_type="password", username="developer@example.com", password="developer",
+                  scope=scope).json()
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _create_keycloak_user(env: Env) -> requests.Response:
+    return env.call("POST", KC_USERS, json={"username": "kc-user", "enabled": True}, headers=env.wallaroo())
+
+
+def _new_keycloak_user(env: Env) -> str:
+    answer = _create_keycloak_user(env)
+    assert answer.status_code == 201, answer.text
+    return answer.headers["Location"].rsplit("/", 1)[1]
+
+
+ROLES = f"{ONE_USER}/role-mappings/realm"
+RESET = f"{ONE_USER}/reset-password"
+KEYCLOAK_CASES = [
+    Case("get", REALM, 200, "", lambda e: e.call("GET", REALM)),
+    Case("get", f"{REALM}/.well-known/openid-configuration", 200, "", lambda e: e.call(
+        "GET", f"{REALM}/.well-known/openid-configuration")),
+    Case("get", f"{OIDC}/certs", 200, "", lambda e: e.call("GET", f"{OIDC}/certs")),
+    *[case for method in ("get", "post") for case in (
+        Case(method, f"{OIDC}/userinfo", 200, "", lambda e, m=method: e.call(
+            m.upper(), f"{OIDC}/userinfo", headers=_bearer(_openid_tokens(e)["access_token"]))),
+        Case(method, f"{OIDC}/userinfo", 401, "no token", lambda e, m=method: e.call(m.upper(), f"{OIDC}/userinfo")),
+        Case(method, f"{OIDC}/userinfo", 403, "no openid scope", lambda e, m=method: e.call(
+            m.upper(), f"{OIDC}/userinfo", headers=_bearer(_openid_tokens(e, "profile")["access_token"]))))],
+    Case("post", "/auth/realms/master/protocol/openid-connect/token", 200, "client_credentials", lambda e: e.call(
+        "POST", f"{OIDC}/token", data={"grant_type": "client_credentials", **API_CLIENT})),
+    Case("post", f"{OIDC}/logout", 204, "", lambda e: e.call("POST", f"{OIDC}/logout", data={
+        "client_id": "sdk-client", "refresh_token": _openid_tokens(e)["refresh_token"]})),
+    Case("post", f"{OIDC}/logout", 400, "no refresh token", lambda e: e.call(
+        "POST", f"{OIDC}/logout", data={"client_id": "sdk-client"})),
+    Case("post", f"{OIDC}/logout", 401, "unknown client", lambda e: e.call(
+        "POST", f"{OIDC}/logout", data={"client_id": "nobody", "refresh_token": "x"})),
+    Case("post", f"{OIDC}/token/introspect", 200, "", lambda e: e.call("POST", f"{OIDC}/token/introspect", data={
+        "token": _openid_tokens(e)["access_token"], **API_CLIENT})),
+    Case("post", f"{OIDC}/token/introspect", 200, "inactive", lambda e: e.call(
+        "POST", f"{OIDC}/token/introspect", data={"token": "x", **API_CLIENT})),
+    Case("post", f"{OIDC}/token/introspect", 400, "no token", lambda e: e.call(
+        "POST", f"{OIDC}/token/introspect", data=API_CLIENT)),
+    Case("post", f"{OIDC}/token/introspect", 401, "wrong secret", lambda e: e.call(
+        "POST", f"{OIDC}/token/introspect", data={"token": "x", "client_id": "api-client", "client_secret": "no"})),
+    Case("post", f"{OIDC}/token/introspect", 403, "public client", lambda e: e.call(
+        "POST", f"{OIDC}/token/introspect", data={"token": "x", "client_id": "sdk-client"})),
+    Case("get", f"{KC_USERS}/count", 200, "", lambda e: e.call("GET", f"{KC_USERS}/count", headers=e.wallaroo())),
+    Case("get", f"{KC_USERS}/count", 400, "bad max", lambda e: e.call("GET", f"{KC_USERS}/count?max=-1",
+                                                                      headers=e.wallaroo())),
+    Case("get", f"{KC_USERS}/count", 401, "no token", lambda e: e.call("GET", f"{KC_USERS}/count")),
+    Case("post", KC_USERS, 201, "", _create_keycloak_user),
+    Case("post", KC_USERS, 400, "no username", lambda e: e.call("POST", KC_USERS, json={"enabled": True},
+                                                                headers=e.wallaroo())),
+    Case("post", KC_USERS, 401, "no token", lambda e: e.call("POST", KC_USERS, json={"username": "x"})),
+    Case("post", KC_USERS, 403, "not admin", lambda e: e.call("POST", KC_USERS, json={"username": "x"},
+                                                              headers=e.member())),
+    Case("post", KC_USERS, 409, "username taken", lambda e: e.call("POST", KC_USERS, json={"username": "admin"},
+                                                                   headers=e.wallaroo())),
+    Case("delete", ONE_USER, 204, "", lambda e: e.call("DELETE", f"{KC_USERS}/{_new_keycloak_user(e)}",
+                                                       headers=e.wallaroo())),
+    Case("delete", ONE_USER, 401, "no token", lambda e: e.call("DELETE", f"{KC_USERS}/{DEVELOPER}")),
+    Case("delete", ONE_USER, 403, "not admin", lambda e: e.call("DELETE", f"{KC_USERS}/{DEVELOPER}",
+                                                                headers=e.member())),
+    Case("delete", ONE_USER, 404, "", lambda e: e.call("DELETE", f"{KC_USERS}/nobody", headers=e.wallaroo())),
+    Case("put", RESET, 204, "", lambda e: e.call("PUT", f"{KC_USERS}/{_keycloak_user_id(e)}/reset-password",
+                                                 json={"value": "new-pw", "temporary": False}, headers=e.wallaroo())),
+    Case("put", RESET, 400, "no value", lambda e: e.call("PUT", f"{KC_USERS}/{DEVELOPER}/reset-password",
+                                                         json={"type": "password"}, headers=e.wallaroo())),
+    Case("put", RESET, 401, "no token", lambda e: e.call("PUT", f"{KC_USERS}/{DEVELOPER}/reset-password",
+                                                         json={"value": "x"})),
+    Case("put", RESET, 403, "not admin", lambda e: e.call("PUT", f"{KC_USERS}/{DEVELOPER}/reset-password",
+                                                          json={"value": "x"}, headers=e.member())),
+    Case("put", RESET, 404, "", lambda e: e.call("PUT", f"{KC_USERS}/nobody/reset-password", json={"value": "x"},
+                                                 headers=e.wallaroo())),
+    Case("get", ROLES, 200, "", lambda e: e.call("GET", f"{KC_USERS}/{DEVELOPER}/role-mappings/realm",
+                                                 headers=e.wallaroo())),
+    Case("get", ROLES, 401, "no token", lambda e: e.call("GET", f"{KC_USERS}/{DEVELOPER}/role-mappings/realm")),
+    Case("get", ROLES, 404, "", lambda e: e.call("GET", f"{KC_USERS}/nobody/role-mappings/realm",
+                                                 headers=e.wallaroo())),
+    *[case for method in ("post", "delete") for case in (
+        Case(method, ROLES, 204, "", lambda e, m=method: e.call(
+            m.upper(), f"{KC_USERS}/{_keycloak_user_id(e)}/role-mappings/realm", json=[{"name": "admin"}],
+            headers=e.wallaroo())),
+        Case(method, ROLES, 400, "not a list", lambda e, m=method: e.call(
+            m.upper(), f"{KC_USERS}/{DEVELOPER}/role-mappings/realm", json={"name": "admin"}, headers=e.wallaroo())),
+        Case(method, ROLES, 401, "no token", lambda e, m=method: e.call(
+            m.upper(), f"{KC_USERS}/{DEVELOPER}/role-mappings/realm", json=[{"name": "admin"}])),
+        Case(method, ROLES, 403, "not admin", lambda e, m=method: e.call(
+            m.upper(), f"{KC_USERS}/{DEVELOPER}/role-mappings/realm", json=[{"name": "admin"}],
+            headers=e.member())),
+        Case(method, ROLES, 404, "unknown role", lambda e, m=method: e.call(
+            m.upper(), f"{KC_USERS}/{DEVELOPER}/role-mappings/realm", json=[{"name": "no-such-role"}],
+            headers=e.wallaroo())))],
+    Case("get", f"{KC_ADMIN}/roles", 200, "", lambda e: e.call("GET", f"{KC_ADMIN}/roles", headers=e.wallaroo())),
+    Case("get", f"{KC_ADMIN}/roles", 401, "no token", lambda e: e.call("GET", f"{KC_ADMIN}/roles")),
+    Case("get", f"{KC_ADMIN}/roles/{{role_name}}", 200, "", lambda e: e.call(
+        "GET", f"{KC_ADMIN}/roles/admin", headers=e.wallaroo())),
+    Case("get", f"{KC_ADMIN}/roles/{{role_name}}", 401, "no token", lambda e: e.call("GET", f"{KC_ADMIN}/roles/admin")),
+    Case("get", f"{KC_ADMIN}/roles/{{role_name}}", 404, "", lambda e: e.call(
+        "GET", f"{KC_ADMIN}/roles/nope", headers=e.wallaroo())),
+]
+CASES += KEYCLOAK_CASES
+
+
+# -- IAM as Keystone v3 ------------------------------------------------------------------------------
+def _iam_token(env: Env, scope: Any = None) -> str:
+    answer = env.call("POST", "/v3/auth/tokens", json=_iam_login(scope))
+    assert answer.status_code == 201, answer.text
+    return answer.headers["X-Subject-Token"]
+
+
+def _subject(env: Env, token: str | None = None) -> dict[str, str]:
+    return {**env.modelarts(), "X-Subject-Token": token if token is not None else _iam_token(env)}
+
+
+def _other_account_token(env: Env) -> str:
+    env.server.load({"modelarts": {"accounts": [{"name": "other-account"}], "users": [
+        {"name": "other-user", "password": "pw", "account": "other-account"}]}})
+    answer = env.call("POST", "/v3/auth/tokens", json={"auth": {"identity": {"methods": ["password"], "password": {
+        "user": {"name": "other-user", "password": "pw", "domain": {"name": "other-account"}}}}}})
+    return answer.headers["X-Subject-Token"]
+
+
+def _revoked(env: Env) -> requests.Response:
+    token = _iam_token(env)
+    env.call("DELETE", "/v3/auth/tokens", headers=_subject(env, token))
+    return env.call("DELETE", "/v3/auth/tokens", headers=_subject(env, token))
+
+
+TOKENS = "/v3/auth/tokens"
+KEYSTONE_CASES = [
+    Case("get", "/", 300, "", lambda e: e.call("GET", "/")),
+    Case("get", "/v3", 200, "", lambda e: e.call("GET", "/v3")),
+    Case("post", TOKENS, 201, "re-scope", lambda e: e.call("POST", TOKENS, json={"auth": {
+        "identity": {"methods": ["token"], "token": {"id": _iam_token(e)}}, "scope": {"project": {"id": PROJECT}}}})),
+    Case("get", TOKENS, 200, "", lambda e: e.call("GET", TOKENS, headers=_subject(e))),
+    Case("get", TOKENS, 400, "no subject", lambda e: e.call("GET", TOKENS, headers=e.modelarts())),
+    Case("get", TOKENS, 401, "no caller", lambda e: e.call("GET", TOKENS, headers={"X-Subject-Token": "x"})),
+    Case("get", TOKENS, 403, "other account", lambda e: e.call("GET", TOKENS,
+                                                               headers=_subject(e, _other_account_token(e)))),
+    Case("get", TOKENS, 404, "not ours", lambda e: e.call("GET", TOKENS, headers=_subject(e, "MIIx.y"))),
+    Case("delete", TOKENS, 204, "", lambda e: e.call("DELETE", TOKENS, headers=_subject(e))),
+    Case("delete", TOKENS, 400, "no subject", lambda e: e.call("DELETE", TOKENS, headers=e.modelarts())),
+    Case("delete", TOKENS, 401, "no caller", lambda e: e.call("DELETE", TOKENS, headers={"X-Subject-Token": "x"})),
+    Case("delete", TOKENS, 403, "other account", lambda e: e.call("DELETE", TOKENS,
+                                                                  headers=_subject(e, _other_account_token(e)))),
+    Case("delete", TOKENS, 404, "already revoked", _revoked),
+    *[case for path in ("/v3/auth/projects", "/v3/auth/domains", "/v3/auth/catalog") for case in (
+        Case("get", path, 200, "", lambda e, p=path: e.call("GET", p, headers=e.modelarts())),
+        Case("get", path, 401, "no caller", lambda e, p=path: e.call("GET", p)))],
+    Case("get", "/v3/auth/catalog", 403, "unscoped", lambda e: e.call(
+        "GET", "/v3/auth/catalog", headers={"X-Auth-Token": _iam_token(e)})),
+    Case("get", "/v3/projects/{project_id}", 200, "", lambda e: e.call("GET", f"/v3/projects/{PROJECT}",
+                                                                       headers=e.modelarts())),
+    Case("get", "/v3/projects/{project_id}", 401, "no caller", lambda e: e.call("GET", f"/v3/projects/{PROJECT}")),
+    Case("get", "/v3/projects/{project_id}", 404, "", lambda e: e.call("GET", "/v3/projects/nope",
+                                                                       headers=e.modelarts())),
+]
+CASES += KEYSTONE_CASES
+
 
 @pytest.fixture
 def env(mockserver, tmp_path) -> Env:

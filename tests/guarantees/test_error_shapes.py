@@ -21,6 +21,7 @@ import requests
 from mockserver.modelarts.backend import ModelArtsBackend
 from mockserver.state import State
 from mockserver.wallaroo.backend import WallarooBackend
+from mockserver.wallaroo.keycloak import KeycloakRealm
 
 from conftest import PROJECT, TOKEN_PATH
 
@@ -52,12 +53,12 @@ def family(path: str) -> str:
 ALLOWED_STATUSES = {
     "wallaroo": {200, 400, 401, 404, 405, 413, 500},  # 500: the recorded messages only
     "graphql": {200, 404, 405, 413},  # Hasura answers its own errors with 200 and an "errors" list
-    "keycloak": {200, 400, 401, 404, 405, 413},
-    "keycloak-admin": {200, 204, 400, 401, 403, 404, 405, 409, 413},
+    "keycloak": {200, 204, 400, 401, 403, 404, 405, 413},  # 204: logout; 403: userinfo scope, introspection
+    "keycloak-admin": {200, 201, 204, 400, 401, 403, 404, 405, 409, 413},
     "modelarts": {200, 400, 401, 403, 404, 413},  # the gateway answers a wrong method with 404
-    "iam": {200, 201, 400, 401, 404, 405, 413},
+    "iam": {200, 201, 204, 400, 401, 403, 404, 405, 413},
     "control": {200, 201, 400, 404, 405, 409, 413, 422},
-    "unknown": {404, 405, 413},
+    "unknown": {300, 404, 405, 413},  # 300: IAM's version list at / (no API owns the root's errors)
 }
 
 
@@ -229,11 +230,11 @@ ROUTER_CASES = [
     ("PATCH", f"/v1/{PROJECT}/workspaces", 404, "The API does not exist."),
     ("OPTIONS", f"/v1/{PROJECT}/workspaces/0", 404, "The API does not exist."),
     ("GET", "/v3/nothing", 404, "No route"),
-    ("GET", "/v3/auth/tokens", 405, "not allowed"),
+    ("PATCH", "/v3/auth/tokens", 405, "not allowed"),
     ("GET", "/__mock/nothing", 404, "No route"),
     ("PATCH", "/__mock/reset", 405, "not allowed"),
     ("GET", "/nothing/at/all", 404, "No route"),
-    ("PUT", "/", 404, "No route"),
+    ("PUT", "/", 405, "not allowed"),
 ]
 
 
@@ -350,7 +351,7 @@ def explode(*args: Any, **kwargs: Any) -> Any:
 UNEXPECTED = [
     # (what to break, method, path, kwargs, the shape's expectations)
     ((WallarooBackend, "list_workspaces"), "POST", "/v1/api/workspaces/list", {"json": {}}, {"code": 500}),
-    ((WallarooBackend, "login"), "POST", TOKEN_PATH,
+    ((KeycloakRealm, "login"), "POST", TOKEN_PATH,
      {"data": {"grant_type": "password", "client_id": "sdk-client", "username": "admin", "password": "admin"}},
      {"error": "unknown_error"}),
     ((ModelArtsBackend, "list_workspaces"), "GET", f"/v1/{PROJECT}/workspaces", {}, {"error_code": "ModelArts.0010"}),

@@ -84,7 +84,7 @@ def test_scope_to_a_project_of_another_account(mockserver):
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[]", b'{"auth": {}}',
-                                  b'{"auth": {"identity": {"methods": ["token"], "token": {"id": "x"}}}}',
+                                  b'{"auth": {"identity": {"methods": ["totp"], "totp": {"id": "x"}}}}',
                                   b'{"auth": {"identity": {"methods": ["password"], "password": {"user": '
                                   b'{"name": "modelarts-dev", "password": "modelarts-dev"}}}}}'])
 def test_malformed_login_requests_are_keystone_400s(mockserver, body):
@@ -133,7 +133,7 @@ def test_tokens_survive_a_reset_but_not_a_new_signing_key(mockserver):
     token = mockserver.modelarts.issue_token("modelarts-viewer")
     mockserver.reset()
     assert list_workspaces(mockserver, token).status_code == 200
-    mockserver.load({"modelarts": {"settings": {"token_signing_key": "another-key"}}})
+    mockserver.load({"modelarts": {"settings": {"token_signing_key": "another-key-of-at-least-32-bytes!"}}})
     assert list_workspaces(mockserver, token).status_code == 401
 
 

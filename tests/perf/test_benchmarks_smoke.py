@@ -147,13 +147,15 @@ def test_journal_answers_read_back_as_json(mockserver):
 
 
 def test_verified_tokens_are_remembered_but_forgeries_still_fail():
-    key = "bench-key"
-    token = jwt.encode({"sub": "u", "typ": "Bearer", "exp": 1}, key, algorithm="HS256")
+    from mockserver.keys import generate_rsa
+
+    key, another = generate_rsa(), generate_rsa()
+    token = tokens.encode({"sub": "u", "typ": "Bearer", "exp": 1}, key)
     first = tokens.decode(token, key)
     first["sub"] = "changed by a caller"
     assert tokens.decode(token, key)["sub"] == "u"  # callers get copies
     with pytest.raises(jwt.InvalidTokenError):
-        tokens.decode(token, "another-key")
+        tokens.decode(token, another)
     with pytest.raises(jwt.InvalidTokenError):
         tokens.decode(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), key)
 

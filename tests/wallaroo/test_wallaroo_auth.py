@@ -48,8 +48,10 @@ def assert_unauthorized(response: requests.Response, msg: str) -> None:
     assert response.json() == {"msg": msg, "code": 401}
 
 
-def signing_key(server) -> str:
-    return server.wallaroo.data.settings.signing_key
+def sign(server, claims: dict) -> str:
+    """A token signed with the server's own realm key (RS256, its ``kid``)."""
+    key = server.wallaroo.realm.signing_key()
+    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
 
 @pytest.fixture
@@ -124,7 +126,7 @@ def test_token_endpoint_accepts_api_client(mockserver):
      401, "invalid_client", "Missing form parameter: client_id"),
     ({"client_id": "sdk-client", "username": "admin", "password": "admin"},
      400, "invalid_request", "Missing form parameter: grant_type"),
-    ({"client_id": "sdk-client", "grant_type": "client_credentials"},
+    ({"client_id": "sdk-client", "grant_type": "implicit"},
      400, "unsupported_grant_type", "Unsupported grant_type"),
     ({"client_id": "sdk-client", "grant_type": "refresh_token"},
      400, "invalid_request", "Missing form parameter: refresh_token"),
@@ -254,7 +256,7 @@ def test_access_token_expires_with_the_mock_clock(mockserver):
 def test_token_of_unknown_user_is_rejected(mockserver):
     claims = jwt.decode(access_token(mockserver, "admin", "admin"), options={"verify_signature": False})
     claims["sub"] = "00000000-0000-4000-8000-000000000000"
-    token = jwt.encode(claims, signing_key(mockserver), algorithm="HS256")
+    token = sign(mockserver, claims)
     assert_unauthorized(list_workspaces(mockserver, f"Bearer {token}"),
                         "Jwt verification fails: the token's user does not exist")
 

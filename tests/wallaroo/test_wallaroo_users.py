@@ -141,11 +141,17 @@ def test_invite_with_require_reset_blocks_password_login(mockserver, admin):
     assert response.json() == {"error": "invalid_grant", "error_description": "Account is not fully set up"}
 
 
-def test_generated_ids_are_reproducible_after_a_reset(mockserver, admin, wallaroo_caller):
+def test_a_user_removed_by_a_reset_is_never_impersonated_by_a_later_one(mockserver, admin, wallaroo_caller):
+    """Ids of invited users are random: the next invite after a reset is someone else."""
     first = admin.ok("users/invite", {"email": "one@example.com", "password": "x"})["id"]
+    old_token = mockserver.wallaroo.issue_token("one@example.com")
     mockserver.reset()
     admin = wallaroo_caller("developer@example.com")
-    assert admin.ok("users/invite", {"email": "two@example.com", "password": "x"})["id"] == first
+    assert admin.ok("users/invite", {"email": "two@example.com", "password": "x"})["id"] != first
+    response = requests.post(f"{mockserver.url}/v1/api/workspaces/list", json={},
+                             headers={"Authorization": f"Bearer {old_token}"})
+    assert response.status_code == 401
+    assert response.json()["msg"] == "Jwt verification fails: the token's user does not exist"
 
 
 def test_invite_through_the_generated_client(admin):
