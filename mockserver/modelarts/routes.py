@@ -84,7 +84,7 @@ def iam_version() -> Response:
 @blueprint.post("/v3/auth/tokens")
 def iam_create_token() -> Response:
     login = parsing.password_login()
-    scope = dict(scope_project_id=login.scope_project_id, scope_project_name=login.scope_project_name,
+    scope: dict[str, Any] = dict(scope_project_id=login.scope_project_id, scope_project_name=login.scope_project_name,
                  scope_project_domain_id=login.scope_project_domain_id,
                  scope_project_domain_name=login.scope_project_domain_name, scope_domain_id=login.scope_domain_id,
                  scope_domain_name=login.scope_domain_name, base_url=base_url(), nocatalog=parsing.nocatalog())

@@ -142,10 +142,10 @@ def client_credentials(*, required: bool = True) -> ClientCredentials:
             raise errors.InvalidClient()
         return ClientCredentials(unquote_plus(client_id), unquote_plus(secret))
     form = request.form
-    client_id = form.get("client_id")
-    if not client_id:
+    form_client_id = form.get("client_id")
+    if not form_client_id:
         raise errors.InvalidClient("Missing form parameter: client_id")
-    return ClientCredentials(client_id, form.get("client_secret"))
+    return ClientCredentials(form_client_id, form.get("client_secret"))
 
 
 def token_request() -> TokenRequest:

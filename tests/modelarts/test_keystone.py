@@ -25,7 +25,6 @@ from huaweicloudsdkiam.v3 import (
     KeystoneValidateTokenRequest,
 )
 from keystoneauth1 import session as ks_session
-from keystoneauth1.exceptions import http as ks_http
 from keystoneauth1.identity import v3
 
 # nothing of ours may warn; openstacksdk's own deprecation notices about itself are not ours
