@@ -19,6 +19,7 @@ from ..state import clone_data
 from . import exceptions as errors
 from . import graphql_errors as gql_errors
 from . import records, scenario, tokens
+from .catalog.backend import Catalog
 from .records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, KNOWN_CLIENTS, MEMBER_KEY, OWNER, USER_TYPES, User,
                       WallarooData, Workspace, default_workspace_name, is_dns_compliant, is_email, iso_timestamp)
 
@@ -52,6 +53,8 @@ class WallarooBackend:
 
     def __init__(self, state: State) -> None:
         self.state = state
+        #: models, pipelines, deployments and inference (mockserver/wallaroo/catalog/)
+        self.catalog = Catalog(self)
 
     # == scenario documents (scenario.py) ==============================================
     def empty(self) -> WallarooData:
@@ -61,7 +64,7 @@ class WallarooBackend:
         scenario.merge(data, section, path)
 
     def export(self, data: WallarooData) -> dict[str, Any]:
-        return scenario.export(data)
+        return scenario.export(data, self.state.clock.now())
 
     def clone(self, data: WallarooData) -> WallarooData:
         """An independent copy of ``data`` (the store's reset, load and import use it)."""

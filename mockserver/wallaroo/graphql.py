@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from . import exceptions as errors
 from . import graphql_errors as gql_errors
 from .backend import ConflictRule, MemberInsert
+from .catalog.graphql import COLUMNS as CATALOG_COLUMNS
+from .catalog.graphql import install as install_catalog
 from .records import User
 
 if TYPE_CHECKING:
@@ -117,10 +119,10 @@ class _Engine:
     def __init__(self) -> None:
         import graphql
 
-        from .graphql_schema import SDL
+        from .graphql_schema import full_sdl
 
         self.gql = graphql
-        self.schema = graphql.build_schema(SDL)
+        self.schema = graphql.build_schema(full_sdl())
         self._introspection_cache: dict[str, dict[str, Any]] = {}
         _install_scalars(self.schema)
         _install_resolvers(self.schema)
@@ -401,10 +403,8 @@ _TABLES: dict[str, tuple[dict[str, str], dict[str, _Relationship]]] = {
         {"user_id": "String", "workspace_id": "bigint"},
         {"workspace": _Relationship("workspace", False, _workspace_of)},
     ),
-    "models": ({"id": "bigint", "updated_at": "timestamptz"}, {}),
-    "model": ({"id": "bigint"}, {}),
-    "pipeline": ({"id": "bigint"}, {}),
 }
+_TABLES.update({table: (columns, {}) for table, columns in CATALOG_COLUMNS.items()})
 
 
 def _null_value(type_name: str) -> gql_errors.HasuraError:
@@ -653,15 +653,10 @@ def _install_resolvers(schema: Any) -> None:
         "workspace",
         users=_table_resolver("workspace_users", lambda ctx, row, _: ctx.backend.workspace_user_rows(
             ctx.caller, workspace_id=row["id"])),
-        # the store knows the ids of a workspace's models and pipelines, nothing else
-        models=_table_resolver("models", lambda ctx, row, _: [{"id": model_id, "updated_at": None}
-                                                              for model_id in row["model_ids"]]),
-        pipelines=_table_resolver("pipeline", lambda ctx, row, _: [{"id": pipeline_id}
-                                                                   for pipeline_id in row["pipeline_ids"]]),
         user_default_workspaces=_table_resolver(
             "user_default_workspace", lambda ctx, row, _: [
                 link for link in ctx.backend.default_workspace_rows(ctx.caller) if link["workspace_id"] == row["id"]]),
     )
-    resolvers_of("models", models=_table_resolver("model", lambda ctx, row, _: []))
+    install_catalog(schema, _table_resolver, _equality)
     resolvers_of("workspace_users", workspace=lambda row, info: _workspace_of(info.context, row))
     resolvers_of("user_default_workspace", workspace=lambda row, info: _workspace_of(info.context, row))

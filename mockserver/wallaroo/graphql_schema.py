@@ -287,55 +287,11 @@ input user_default_workspace_on_conflict {
   where: user_default_workspace_bool_exp
 }
 
-"""a model (its versions are the nested "models"); the mock knows its id only"""
-type models {
-  id: bigint!
-  """the model's versions (none known to the mock)"""
-  models(limit: Int, offset: Int, order_by: [model_order_by!], where: model_bool_exp): [model!]!
-}
-
-input models_bool_exp {
-  _and: [models_bool_exp!]
-  _not: models_bool_exp
-  _or: [models_bool_exp!]
-  id: bigint_comparison_exp
-}
-
-input models_order_by {
-  id: order_by
-  """accepted; the mock keeps no update times, so rows stay in id order"""
-  updated_at: order_by
-}
-
-"""a model version"""
-type model {
-  id: bigint!
-}
-
-input model_bool_exp {
-  _and: [model_bool_exp!]
-  _not: model_bool_exp
-  _or: [model_bool_exp!]
-  id: bigint_comparison_exp
-}
-
-input model_order_by {
-  id: order_by
-}
-
-"""a pipeline; the mock knows its id only"""
-type pipeline {
-  id: bigint!
-}
-
-input pipeline_bool_exp {
-  _and: [pipeline_bool_exp!]
-  _not: pipeline_bool_exp
-  _or: [pipeline_bool_exp!]
-  id: bigint_comparison_exp
-}
-
-input pipeline_order_by {
-  id: order_by
-}
 '''
+
+
+def full_sdl() -> str:
+    """The workspace tables plus the catalog's (models, pipelines, deployments)."""
+    from .catalog.graphql import SDL as CATALOG_SDL
+
+    return SDL + CATALOG_SDL
