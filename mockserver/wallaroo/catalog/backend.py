@@ -22,7 +22,8 @@ from . import exceptions as errors
 from . import inference, onnx_io, wire
 from .records import (ATTEMPTING_LOAD_CONTAINER, ATTEMPTING_LOAD_NATIVE, FAMILY_OWNER_ID, NATIVE_FRAMEWORKS,
                       PENDING_LOAD_CONTAINER, PENDING_LOAD_NATIVE, READY, CatalogData, Deployment,
-                      InferenceRule, ModelConfig, ModelFamily, ModelVersion, Pipeline, PipelineVersion, Tensor)
+                      InferenceRule, ModelConfig, ModelFamily, ModelVersion, Pipeline, PipelineVersion, Tensor,
+                      freeze)
 
 if TYPE_CHECKING:
     from ..backend import WallarooBackend
@@ -84,10 +85,6 @@ class Catalog:
 
     def __init__(self, face: WallarooBackend) -> None:
         self.face = face
-        #: test-registered inference functions: ("model" | "pipeline", name) -> function;
-        #: kept beside the data (functions are not part of a state document) and cleared
-        #: with it by a reset (see ``functions``)
-        self._functions: dict[int, dict[tuple[str, str], inference.RowFunction]] = {}
 
     # -- shorthands ----------------------------------------------------------------------
     @property
@@ -118,14 +115,6 @@ class Catalog:
         if workspace is None or not self.may_read(caller, workspace):
             raise NotWorkspaceMember(workspace_id)
         return workspace
-
-    def functions(self) -> dict[tuple[str, str], inference.RowFunction]:
-        """The registered functions of the current data (a reset or load starts afresh)."""
-        key = id(self.data)
-        if key not in self._functions:
-            self._functions.clear()
-            self._functions[key] = {}
-        return self._functions[key]
 
     # == models ==============================================================================
     def upload_model(self, caller: User, upload: Upload) -> int:
@@ -163,7 +152,7 @@ class Catalog:
                 file_name=upload.file_name, sha=hashlib.sha256(upload.data).hexdigest(), size=len(upload.data),
                 framework=upload.framework, visibility=upload.visibility, created_by=caller.email or caller.username,
                 owner_id=caller.id, created_at=stamp, updated_at=stamp, uploaded_at=now,
-                conversion=tuple(upload.conversion.items()), walk=walk, step_seconds=step,
+                conversion=freeze(upload.conversion), walk=walk, step_seconds=step,
                 task_id=stable_uuid("task", version_id) if upload.convert else None,
                 inputs=inputs, outputs=outputs, data=upload.data)
             self._add_version(data, version, stamp)
@@ -229,7 +218,7 @@ class Catalog:
             version = self._version(caller, version_id)
             data = self.data
             config = ModelConfig(id=data.next_model_config_id, model_version_id=version.id,
-                                 runtime=runtime_of(version.framework), options=tuple(options.items()))
+                                 runtime=runtime_of(version.framework), options=freeze(options))
             data.model_configs[config.id] = config
             data.version_configs[version.id] = config.id
             data.next_model_config_id += 1
@@ -321,7 +310,7 @@ class Catalog:
                 self._list_in_workspace(workspace_id, "pipelines", pipeline.id)
             version = PipelineVersion(id=data.next_pipeline_version_id, pipeline_id=pipeline.id,
                                       version=stable_uuid("pipeline-version", data.next_pipeline_version_id),
-                                      created_at=stamp, updated_at=stamp, definition=definition)
+                                      created_at=stamp, updated_at=stamp, definition=freeze(definition))
             data.pipeline_versions[version.id] = version
             data.next_pipeline_version_id += 1
             data.pipelines[pipeline.id] = dataclasses.replace(pipeline, updated_at=stamp,
@@ -410,15 +399,15 @@ class Catalog:
                 configs.append(data.version_configs[version_id])
             for name, version_uuid, sha in request.models or []:
                 configs.extend(self._step_configs(pipeline, dataclasses.replace(
-                    version, definition={"steps": [{"ModelInference": {"models": [
-                        {"name": name, "version": version_uuid, "sha": sha}]}}]})))
+                    version, definition=freeze({"steps": [{"ModelInference": {"models": [
+                        {"name": name, "version": version_uuid, "sha": sha}]}}]}))))
             stamp = self._stamp()
             engine_config = request.engine_config if request.engine_config is not None else {}
             existing = data.deployments.get(pipeline.deployment_id) if pipeline.deployment_id else None
             deployment = Deployment(
                 id=existing.id if existing else data.next_deployment_id, pipeline_id=pipeline.id,
                 deploy_id=request.deploy_id, deployed=True, pipeline_version_id=version.id,
-                model_config_ids=tuple(dict.fromkeys(configs)), engine_config=engine_config,
+                model_config_ids=tuple(dict.fromkeys(configs)), engine_config=freeze(engine_config),
                 created_at=existing.created_at if existing else stamp, updated_at=stamp, deployed_at=self._now(),
                 starting_seconds=data.settings.deployment_starting_seconds)
             data.deployments[deployment.id] = deployment
@@ -472,9 +461,9 @@ class Catalog:
 
     # == inference ===========================================================================
     def infer(self, caller: User, name: str, pipeline_name: str,
-              run: Callable[[list[inference.StepModel], InferenceRule | None, Any, int, dict[str, Any]], Any]) -> Any:
+              run: Callable[[list[inference.StepModel], InferenceRule | None, int, dict[str, Any]], Any]) -> Any:
         """Find the running deployment and its models, then ``run(steps, pipeline rule,
-        pipeline function, time ms, metadata)`` (the view decodes and encodes)."""
+        time ms, metadata)`` (the view decodes and encodes)."""
         with self.lock:
             deployment = self._running(name)
             if deployment is None:
@@ -486,69 +475,55 @@ class Catalog:
             now = self._now()
             if deployment.status(now) != "Running":
                 raise errors.InferenceNotReady()
-            functions = self.functions()
+            rules = self.data.inference_rules
             steps = []
             for config_id in deployment.model_config_ids:
                 version = self.data.model_versions[self.data.model_configs[config_id].model_version_id]
-                family = self.data.models[version.family_id]
-                rule = version.inference or _family_rule(self.data, family)
                 steps.append(inference.StepModel(name=version.name, sha=version.sha, inputs=version.inputs,
-                                                 outputs=version.outputs, rule=rule,
-                                                 function=functions.get(("model", version.name))))
+                                                 outputs=version.outputs, rule=rules.get(("model", version.name))))
             metadata = {"last_model": _last_model(steps), "pipeline_version":
                         self.data.pipeline_versions[deployment.pipeline_version_id].version,
                         "elapsed": [0, 0], "dropped": [], "partition": f"engine-{deployment.id:08x}-mock"}
-            pipeline_rule, pipeline_function = pipeline.inference, functions.get(("pipeline", pipeline.name))
+            pipeline_rule = rules.get(("pipeline", pipeline.name))
             time_ms = int(now * 1000)
         # decoding, the rule and encoding run outside the lock: they touch no store data
-        return run(steps, pipeline_rule, pipeline_function, time_ms, metadata)
+        return run(steps, pipeline_rule, time_ms, metadata)
 
     # == test helpers (Python API) ===========================================================
     def set_inference(self, *, model: str | None = None, pipeline: str | None = None,
                       function: inference.RowFunction | None = None, outputs: dict[str, Any] | None = None,
                       rule: str | None = None) -> None:
-        """Register how a model or a pipeline (by name, every workspace) answers inference:
-        a row function, fixed ``outputs`` or a named ``rule``; nothing given: back to default."""
+        """Register how a model or a pipeline (by name, in every workspace, also one uploaded
+        later) answers inference: a ``function`` of one input row (column -> value) returning
+        {output name: value}, fixed ``outputs``, or a named ``rule`` (default, echo, zeros).
+        Nothing given: back to the default rule. A reset forgets it (it is test data)."""
         if (model is None) == (pipeline is None):
             raise ValueError("name exactly one of model= or pipeline=")
-        given = [function is not None, outputs is not None, rule is not None]
-        if sum(given) > 1:
+        if sum(given is not None for given in (function, outputs, rule)) > 1:
             raise ValueError("give at most one of function=, outputs=, rule=")
-        if rule is not None and rule not in InferenceRule.KINDS or rule == "outputs":
-            raise ValueError(f"unknown rule {rule!r}; expected one of default, echo, zeros, onnxruntime")
-        kind, name = ("model", model) if model is not None else ("pipeline", pipeline)
-        assert name is not None
-        with self.lock:
-            functions = self.functions()
-            functions.pop((kind, name), None)
-            if function is not None:
-                functions[(kind, name)] = function
-            new_rule = (InferenceRule("outputs", tuple(outputs.items())) if outputs is not None
-                        else InferenceRule(rule) if rule is not None else None)
-            self.set_rule(kind, name, new_rule)
-
-    def set_rule(self, kind: str, name: str, rule: InferenceRule | None) -> int:
-        """Set the stored rule of every model version or pipeline called ``name``; the count."""
-        data, count = self.data, 0
-        if kind == "model":
-            for version in list(data.model_versions.values()):
-                if version.name == name:
-                    data.model_versions[version.id] = dataclasses.replace(version, inference=rule)
-                    count += 1
+        if rule is not None and rule not in InferenceRule.KINDS:
+            raise ValueError(f"unknown rule {rule!r}; expected one of {', '.join(InferenceRule.KINDS)}")
+        key = ("model", model) if model is not None else ("pipeline", pipeline)
+        if function is not None:
+            new = InferenceRule("function", function=function)
+        elif outputs is not None:
+            new = InferenceRule("outputs", outputs=freeze(outputs))
         else:
-            for pipeline in list(data.pipelines.values()):
-                if pipeline.name == name:
-                    data.pipelines[pipeline.id] = dataclasses.replace(pipeline, inference=rule)
-                    count += 1
-        return count
+            new = InferenceRule(rule or "default")
+        with self.lock:
+            if new.kind == "default":
+                self.data.inference_rules.pop(key, None)  # type: ignore[arg-type]
+            else:
+                self.data.inference_rules[key] = new  # type: ignore[index]
 
-
-def _family_rule(data: CatalogData, family: ModelFamily) -> InferenceRule | None:
-    for version_id in reversed(family.versions):
-        rule = data.model_versions[version_id].inference
-        if rule is not None:
-            return rule
-    return None
+    def configure(self, *, deployment_starting_seconds: float | None = None,
+                  conversion_step_seconds: float | None = None, default_arch: str | None = None) -> None:
+        """Python helper: the catalog's settings (as a scenario's ``settings`` sets them)."""
+        settings = {name: value for name, value in (("deployment_starting_seconds", deployment_starting_seconds),
+                                                    ("conversion_step_seconds", conversion_step_seconds),
+                                                    ("default_arch", default_arch)) if value is not None}
+        with self.lock:
+            self.face.merge(self.face.data, {"settings": settings}, "wallaroo")
 
 
 def _last_model(steps: list[inference.StepModel]) -> str:

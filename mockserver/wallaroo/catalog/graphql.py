@@ -396,7 +396,7 @@ class Rows:
 
     @staticmethod
     def config(item: ModelConfig) -> dict[str, Any]:
-        options = dict(item.options)
+        options = item.options_dict()
         return {"id": item.id, "model_version_id": item.model_version_id, "runtime": item.runtime,
                 "filter_threshold": options.get("filter_threshold"), "tensor_fields": options.get("tensor_fields"),
                 "dynamic_batching_config": options.get("dynamic_batching_config"),
@@ -439,14 +439,15 @@ class Rows:
 
     @staticmethod
     def pipeline_version(item: PipelineVersion) -> dict[str, Any]:
-        return {"id": item.id, "pipeline_id": item.pipeline_id, "version": item.version, "definition": item.definition,
+        return {"id": item.id, "pipeline_id": item.pipeline_id, "version": item.version,
+                "definition": item.definition_value(),
                 "created_at": item.created_at, "updated_at": item.updated_at,
                 "created_on_version": item.created_on_version}
 
     @staticmethod
     def deployment(item: Deployment) -> dict[str, Any]:
         return {"id": item.id, "deploy_id": item.deploy_id, "deployed": item.deployed,
-                "engine_config": item.engine_config, "limit_status": None, "pipeline_id": item.pipeline_id,
+                "engine_config": item.engine_config_value(), "limit_status": None, "pipeline_id": item.pipeline_id,
                 "pipeline_version_id": item.pipeline_version_id, "model_config_ids": item.model_config_ids,
                 "created_at": item.created_at, "updated_at": item.updated_at}
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import exceptions as errors
-from .records import InferenceRule, Tensor
+from .records import InferenceRule, Tensor, thaw
 
 #: a registered function: one input row (column -> value) -> {output name: value}
 RowFunction = Callable[[dict[str, Any]], dict[str, Any]]
@@ -44,7 +44,6 @@ class StepModel:
     inputs: tuple[Tensor, ...]
     outputs: tuple[Tensor, ...]
     rule: InferenceRule | None
-    function: RowFunction | None = None
 
 
 @dataclass
@@ -180,12 +179,12 @@ def zero_outputs(outputs: tuple[Tensor, ...], model: str) -> dict[str, Any]:
     return {tensor.name: _typed([0] * (tensor.per_row() or 1), tensor, model) for tensor in outputs}
 
 
-def _apply(rule: InferenceRule | None, function: RowFunction | None, row: dict[str, Any],
-           outputs: tuple[Tensor, ...], model: str) -> dict[str, Any] | None:
+def _apply(rule: InferenceRule | None, row: dict[str, Any], outputs: tuple[Tensor, ...],
+           model: str) -> dict[str, Any] | None:
     """A registered rule's answer for one row; None: no rule (fall through)."""
-    if function is not None:
+    if rule is not None and rule.function is not None:
         try:
-            answer = function(dict(row))
+            answer = rule.function(dict(row))
         except Exception as error:  # a test's own function failed: the engine's 500, with why
             raise errors.InferenceFailed(f"Internal processing error: the registered inference function raised "
                                          f"{type(error).__name__}: {error}") from None
@@ -196,7 +195,7 @@ def _apply(rule: InferenceRule | None, function: RowFunction | None, row: dict[s
     if rule is None or rule.kind == "default":
         return None
     if rule.kind == "outputs":
-        return dict(rule.outputs)
+        return thaw(rule.outputs)  # type: ignore[no-any-return]
     if rule.kind == "zeros":
         return zero_outputs(outputs, model)
     if rule.kind == "echo":
@@ -204,19 +203,18 @@ def _apply(rule: InferenceRule | None, function: RowFunction | None, row: dict[s
     raise errors.InferenceFailed(f"Internal processing error: the inference rule '{rule.kind}' is not available")
 
 
-def run(batch: Batch, steps: list[StepModel], pipeline_rule: InferenceRule | None,
-        pipeline_function: RowFunction | None) -> list[dict[str, Any]]:
+def run(batch: Batch, steps: list[StepModel], pipeline_rule: InferenceRule | None) -> list[dict[str, Any]]:
     """One output object per row: the last step's outputs (a pipeline without model steps
     echoes its input)."""
     results = []
     for row in batch.rows:
-        pipeline_answer = _apply(pipeline_rule, pipeline_function, row, steps[-1].outputs if steps else (), "pipeline")
+        pipeline_answer = _apply(pipeline_rule, row, steps[-1].outputs if steps else (), "pipeline")
         if pipeline_answer is not None:
             results.append(pipeline_answer)
             continue
         current: dict[str, Any] = dict(row)
         for step in steps:
-            answer = _apply(step.rule, step.function, current, step.outputs, step.name)
+            answer = _apply(step.rule, current, step.outputs, step.name)
             current = answer if answer is not None else default_outputs(current, step.outputs, step.name)
         results.append(current)
     return results

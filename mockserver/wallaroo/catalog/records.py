@@ -1,8 +1,10 @@
 """What a workspace holds besides its members: models, pipelines, deployments.
 
-Plain records, no HTTP and no locking (the backend does that). Every record is replaced,
-never changed in place (``dataclasses.replace``), so a copy of the store may share them
-and a change is one assignment into a dict.
+Plain records, no HTTP and no locking (the backend does that). Every record is frozen and
+replaced, never changed in place (``dataclasses.replace``), so a copy of the store may
+share them and a change is one assignment into a dict. JSON values a client sent (a
+definition, an engine config, conversion settings) are kept as JSON text, so a record
+holds nothing mutable.
 
 Naming follows Wallaroo's database (what its GraphQL shows): a *model* is a family
 (table ``models``: id, name, workspace), a *model version* one uploaded file (table
@@ -15,8 +17,9 @@ pipeline's name again).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 # Model statuses (the SDK's ModelStatus enum).
 UPLOADING = "uploading"
@@ -38,6 +41,17 @@ PLATFORM_VERSION = "2025.2.1"
 FAMILY_OWNER_ID = '""'
 CONFIG_OPTIONS = ("filter_threshold", "tensor_fields", "input_schema", "output_schema", "batch_config",
                   "dynamic_batching_config", "continuous_batching_config", "queue_depth", "sidekick_uri", "openai")
+
+
+
+def freeze(value: Any) -> str:
+    """A JSON value as text (kept in frozen records)."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def thaw(text: str) -> Any:
+    return json.loads(text)
+
 
 # Deployment statuses (top level of status/get_deployment).
 STARTING = "Starting"
@@ -69,18 +83,19 @@ class Tensor:
 
 @dataclass(frozen=True)
 class InferenceRule:
-    """How a model or pipeline answers: ``default`` (echo or zeros), ``zeros``, ``echo``,
-    ``onnxruntime`` (runs the ONNX file when onnxruntime is installed), or fixed
-    ``outputs`` (name -> value for every row)."""
+    """How a model or pipeline (by name) answers inference: a named rule (``default``:
+    echo or zeros; ``echo``; ``zeros``), fixed ``outputs`` (JSON text of name -> value, the
+    same for every row) or a Python ``function`` of one row (not saved in state files)."""
 
     kind: str = "default"
-    outputs: tuple[tuple[str, Any], ...] = ()
+    outputs: str = "{}"
+    function: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
-    KINDS = ("default", "echo", "zeros", "onnxruntime", "outputs")
+    KINDS = ("default", "echo", "zeros")
 
     def export(self) -> dict[str, Any]:
         if self.kind == "outputs":
-            return {"outputs": dict(self.outputs)}
+            return {"outputs": thaw(self.outputs)}
         return {"rule": self.kind}
 
 
@@ -114,7 +129,8 @@ class ModelVersion:
     updated_at: str
     #: epoch seconds of the upload: the conversion walk is timed from it
     uploaded_at: float
-    conversion: tuple[tuple[str, Any], ...] = ()
+    #: JSON text of the conversion settings as stored (``arch``, ``accel``, ``framework``...)
+    conversion: str = "{}"
     #: the statuses after upload, each lasting ``step_seconds``; the last one stays
     walk: tuple[str, ...] = (READY,)
     step_seconds: float = 0.0
@@ -125,7 +141,6 @@ class ModelVersion:
     inputs: tuple[Tensor, ...] = ()
     outputs: tuple[Tensor, ...] = ()
     data: bytes = field(default=b"", repr=False)
-    inference: InferenceRule | None = None
 
     def status(self, now: float) -> str:
         if self.step_seconds <= 0:
@@ -134,7 +149,7 @@ class ModelVersion:
         return self.walk[min(index, len(self.walk) - 1)]
 
     def conversion_dict(self) -> dict[str, Any]:
-        return dict(self.conversion)
+        return thaw(self.conversion)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -142,10 +157,14 @@ class ModelConfig:
     id: int
     model_version_id: int
     runtime: str
-    options: tuple[tuple[str, Any], ...] = ()
+    #: JSON text of the options set (``tensor_fields``, ``filter_threshold``...)
+    options: str = "{}"
+
+    def options_dict(self) -> dict[str, Any]:
+        return thaw(self.options)  # type: ignore[no-any-return]
 
     def option(self, name: str) -> Any:
-        return dict(self.options).get(name)
+        return self.options_dict().get(name)
 
 
 @dataclass(frozen=True)
@@ -160,7 +179,6 @@ class Pipeline:
     #: version ids, oldest first
     versions: tuple[int, ...] = ()
     deployment_id: int | None = None
-    inference: InferenceRule | None = None
 
 
 @dataclass(frozen=True)
@@ -170,13 +188,17 @@ class PipelineVersion:
     version: str
     created_at: str
     updated_at: str
-    #: the definition as sent (JSON text kept as a value: ``{"id", "steps"}`` or ``{}``)
-    definition: Any = None
+    #: JSON text of the definition as sent (``{"id", "steps"}``, ``{}`` or null)
+    definition: str = "null"
     created_on_version: str = PLATFORM_VERSION
 
+    def definition_value(self) -> Any:
+        return thaw(self.definition)
+
     def steps(self) -> list[Any]:
-        if isinstance(self.definition, dict) and isinstance(self.definition.get("steps"), list):
-            return self.definition["steps"]
+        value = self.definition_value()
+        if isinstance(value, dict) and isinstance(value.get("steps"), list):
+            return value["steps"]  # type: ignore[no-any-return]
         return []
 
 
@@ -190,7 +212,8 @@ class Deployment:
     deployed: bool
     pipeline_version_id: int
     model_config_ids: tuple[int, ...]
-    engine_config: Any
+    #: JSON text of the engine config as sent
+    engine_config: str
     created_at: str
     updated_at: str
     #: epoch seconds of the last deploy; ``Starting`` lasts ``starting_seconds`` from it
@@ -199,6 +222,9 @@ class Deployment:
 
     def status(self, now: float) -> str:
         return STARTING if now - self.deployed_at < self.starting_seconds else RUNNING
+
+    def engine_config_value(self) -> Any:
+        return thaw(self.engine_config)
 
 
 @dataclass
@@ -226,6 +252,8 @@ class CatalogData:
     #: (workspace id, name) -> id: names are unique per workspace
     model_names: dict[tuple[int, str], int] = field(default_factory=dict)
     pipeline_names: dict[tuple[int, str], int] = field(default_factory=dict)
+    #: ("model" | "pipeline", name) -> how it answers inference (every workspace)
+    inference_rules: dict[tuple[str, str], InferenceRule] = field(default_factory=dict)
     next_model_id: int = 1
     next_model_version_id: int = 1
     next_model_config_id: int = 1
@@ -241,7 +269,7 @@ class CatalogData:
         """An independent copy: the dicts copied, the (frozen) records shared."""
         copied = CatalogData(**{name: getattr(self, name) for name in self.SEQUENCES})
         for name in ("models", "model_versions", "model_configs", "version_configs", "pipelines",
-                     "pipeline_versions", "deployments", "model_names", "pipeline_names"):
+                     "pipeline_versions", "deployments", "model_names", "pipeline_names", "inference_rules"):
             setattr(copied, name, getattr(self, name).copy())
         copied.settings = CatalogSettings(**{name: getattr(self.settings, name) for name in CatalogSettings.FIELDS})
         return copied

@@ -139,15 +139,14 @@ def pipelines_infer(name: str, pipeline_name: str) -> Response:
     shape = parsing.inference_shape() if data_format != "wallaroo" else inference.Shape()
     body = request.get_data(cache=True)
 
-    def run(steps: list[inference.StepModel], rule: Any, function: Any, time_ms: int,
-            metadata: dict[str, Any]) -> Response:
+    def run(steps: list[inference.StepModel], rule: Any, time_ms: int, metadata: dict[str, Any]) -> Response:
         if data_format == "arrow":
             batch = inference.decode_arrow(body)
         elif data_format == "pandas-records":
             batch = inference.decode_records(body)
         else:
             batch = inference.decode_wallaroo_json(body)
-        outputs = inference.run(batch, steps, rule, function)
+        outputs = inference.run(batch, steps, rule)
         if data_format == "arrow":
             return Response(inference.arrow_file(batch, outputs, time_ms=time_ms, shape=shape, metadata=metadata),
                             status=200, content_type="application/vnd.apache.arrow.file")

@@ -19,7 +19,7 @@ from . import onnx_io
 from .backend import FRAMEWORKS, runtime_of, stable_uuid
 from .records import (CONFIG_OPTIONS, FAMILY_OWNER_ID, MODEL_STATUSES, READY, CatalogData, CatalogSettings,
                       Deployment, InferenceRule, ModelConfig, ModelFamily, ModelVersion, Pipeline, PipelineVersion,
-                      Tensor)
+                      Tensor, freeze)
 
 if TYPE_CHECKING:
     from ..records import WallarooData
@@ -28,9 +28,10 @@ SETTINGS_FIELDS = CatalogSettings.FIELDS
 MODEL_FIELDS = ("id", "name", "workspace", "created_at", "updated_at", "owner_id", "versions")
 VERSION_FIELDS = ("id", "version", "file_name", "file_base64", "sha", "size", "framework", "visibility", "status",
                   "created_by", "owner_id", "created_at", "updated_at", "conversion", "inputs", "outputs", "config",
-                  "inference", "image_path", "task_id", "error_summary", "created_on_version")
+                  "image_path", "task_id", "error_summary", "created_on_version")
 PIPELINE_FIELDS = ("id", "name", "workspace", "created_at", "updated_at", "owner_id", "visibility", "versions",
-                   "deployment", "inference")
+                   "deployment")
+RULE_FIELDS = ("model", "pipeline", "rule", "outputs")
 PIPELINE_VERSION_FIELDS = ("id", "version", "definition", "created_at", "updated_at", "created_on_version")
 DEPLOYMENT_FIELDS = ("id", "deployed", "engine_config", "pipeline_version", "model_configs", "created_at",
                      "updated_at")
@@ -44,15 +45,16 @@ def _default_stamp() -> str:
 
 def merge_settings(catalog: CatalogData, settings: Fields) -> None:
     s = catalog.settings
-    s.deployment_starting_seconds = float(settings.number("deployment_starting_seconds",
-                                                          default=s.deployment_starting_seconds))
-    s.conversion_step_seconds = float(settings.number("conversion_step_seconds", default=s.conversion_step_seconds))
+    seconds = {}
     for name in ("deployment_starting_seconds", "conversion_step_seconds"):
-        if getattr(s, name) < 0:
-            raise FieldError(settings.at(name), "must not be negative")
+        seconds[name] = float(settings.number(name, default=getattr(s, name)))
+        if not 0 <= seconds[name] < 10 ** 9:
+            raise FieldError(settings.at(name), "expected a number of seconds from 0 to 10^9")
     arch = settings.str("default_arch", default=s.default_arch)
     if arch not in ("x86", "arm", "power10"):
         raise FieldError(settings.at("default_arch"), f"expected x86, arm or power10, got '{arch}'")
+    s.deployment_starting_seconds = seconds["deployment_starting_seconds"]
+    s.conversion_step_seconds = seconds["conversion_step_seconds"]
     s.default_arch = arch
 
 
@@ -80,17 +82,24 @@ def _tensors(item: Fields, name: str) -> tuple[Tensor, ...] | None:
     return tuple(tensors)
 
 
-def _rule(item: Fields) -> InferenceRule | None:
-    spec = item.obj("inference", known=("rule", "outputs"))
-    if spec is None:
-        return None
+def _merge_rule(catalog: CatalogData, spec: Fields) -> None:
+    """``{"model" | "pipeline": name, "outputs": {...}}`` or ``{..., "rule": "echo"}``."""
+    model, pipeline = spec.str("model"), spec.str("pipeline")
+    if (model is None) == (pipeline is None):
+        raise FieldError(spec.path, "name exactly one of 'model' or 'pipeline'")
     outputs = spec.obj("outputs")
+    rule = spec.str("rule")
+    if outputs is not None and rule is not None:
+        raise FieldError(spec.path, "give 'outputs' or 'rule', not both")
+    if rule is not None and rule not in InferenceRule.KINDS:
+        raise FieldError(spec.at("rule"), f"expected one of {', '.join(InferenceRule.KINDS)}, got '{rule}'")
+    key = ("model", model) if model is not None else ("pipeline", pipeline)
     if outputs is not None:
-        return InferenceRule("outputs", tuple(outputs.value.items()))
-    rule = spec.str("rule", default="default")
-    if rule not in InferenceRule.KINDS or rule == "outputs":
-        raise FieldError(spec.at("rule"), f"expected default, echo, zeros or onnxruntime, got '{rule}'")
-    return InferenceRule(rule)
+        catalog.inference_rules[key] = InferenceRule("outputs", outputs=freeze(outputs.value))  # type: ignore[index]
+    elif rule not in (None, "default"):
+        catalog.inference_rules[key] = InferenceRule(rule)  # type: ignore[index, arg-type]
+    else:
+        catalog.inference_rules.pop(key, None)  # type: ignore[arg-type]
 
 
 def _stamp(item: Fields, name: str, default: str) -> str:
@@ -131,6 +140,8 @@ def merge(data: WallarooData, section: Fields, add_to_workspace: Any) -> None:
             _merge_version(catalog, family_id, version_item, created_at)
     for item in section.objects("pipelines", known=PIPELINE_FIELDS):
         _merge_pipeline(catalog, data, item, epoch, add_to_workspace)
+    for item in section.objects("inference", known=RULE_FIELDS):
+        _merge_rule(catalog, item)
 
 
 def _merge_version(catalog: CatalogData, family_id: int, item: Fields, default_stamp: str) -> None:
@@ -164,14 +175,14 @@ def _merge_version(catalog: CatalogData, family_id: int, item: Fields, default_s
         visibility=item.str("visibility", default="private"), created_by=item.str("created_by", default=""),
         owner_id=item.str("owner_id", default=""), created_at=created_at,
         updated_at=_stamp(item, "updated_at", created_at), uploaded_at=0.0,
-        conversion=tuple((conversion.value if conversion is not None else
+        conversion=freeze(conversion.value if conversion is not None else
                           {"python_version": "3.8", "requirements": [], "framework": framework,
-                           "framework_config": None}).items()),
+                           "framework_config": None}),
         walk=(status,), task_id=item.str("task_id"), image_path=item.str("image_path"),
         error_summary=item.str("error_summary"),
         created_on_version=item.str("created_on_version", default=ModelVersion.created_on_version),
         inputs=_tensors(item, "inputs") or read_inputs, outputs=_tensors(item, "outputs") or read_outputs,
-        data=content, inference=_rule(item))
+        data=content)
     config_item = item.obj("config", known=("id", "runtime") + CONFIG_OPTIONS)
     config_id = (config_item.int("id", minimum=1) if config_item is not None else None) or catalog.next_model_config_id
     if config_id in catalog.model_configs:
@@ -180,7 +191,7 @@ def _merge_version(catalog: CatalogData, family_id: int, item: Fields, default_s
                if config_item is not None and config_item.value.get(name) is not None}
     runtime = config_item.str("runtime", default=runtime_of(framework)) if config_item else runtime_of(framework)
     catalog.model_versions[version_id] = version
-    catalog.model_configs[config_id] = ModelConfig(config_id, version_id, runtime, tuple(options.items()))
+    catalog.model_configs[config_id] = ModelConfig(config_id, version_id, runtime, freeze(options))
     catalog.version_configs[version_id] = config_id
     catalog.models[family_id] = dataclasses.replace(family, versions=family.versions + (version_id,))
     catalog.next_model_version_id = max(catalog.next_model_version_id, version_id + 1)
@@ -208,14 +219,13 @@ def _merge_pipeline(catalog: CatalogData, data: WallarooData, item: Fields, epoc
         catalog.pipeline_versions[version_id] = PipelineVersion(
             id=version_id, pipeline_id=pipeline_id,
             version=version_item.str("version", default=stable_uuid("pipeline-version", version_id)),
-            created_at=stamp, updated_at=_stamp(version_item, "updated_at", stamp), definition=definition,
+            created_at=stamp, updated_at=_stamp(version_item, "updated_at", stamp), definition=freeze(definition),
             created_on_version=version_item.str("created_on_version", default=PipelineVersion.created_on_version))
         catalog.next_pipeline_version_id = max(catalog.next_pipeline_version_id, version_id + 1)
         versions.append(version_id)
     pipeline = Pipeline(id=pipeline_id, name=name, workspace_id=workspace_id, owner_id=item.str("owner_id", default=""),
                         created_at=created_at, updated_at=_stamp(item, "updated_at", created_at),
-                        visibility=item.str("visibility", default="private"), versions=tuple(versions),
-                        inference=_rule(item))
+                        visibility=item.str("visibility", default="private"), versions=tuple(versions))
     deployment_item = item.obj("deployment", known=DEPLOYMENT_FIELDS)
     if deployment_item is not None:
         if not versions:
@@ -246,7 +256,7 @@ def _merge_pipeline(catalog: CatalogData, data: WallarooData, item: Fields, epoc
         catalog.deployments[deployment_id] = Deployment(
             id=deployment_id, pipeline_id=pipeline_id, deploy_id=name,
             deployed=deployment_item.bool("deployed", default=True), pipeline_version_id=version_id,
-            model_config_ids=tuple(configs), engine_config=engine_config, created_at=stamp,
+            model_config_ids=tuple(configs), engine_config=freeze(engine_config), created_at=stamp,
             updated_at=_stamp(deployment_item, "updated_at", stamp))
         catalog.next_deployment_id = max(catalog.next_deployment_id, deployment_id + 1)
         pipeline = dataclasses.replace(pipeline, deployment_id=deployment_id)
@@ -270,13 +280,11 @@ def export(catalog: CatalogData, now: float) -> dict[str, Any]:
                 "created_by": v.created_by, "owner_id": v.owner_id, "created_at": v.created_at,
                 "updated_at": v.updated_at, "conversion": v.conversion_dict(),
                 "inputs": [t.export() for t in v.inputs], "outputs": [t.export() for t in v.outputs],
-                "config": {"id": config.id, "runtime": config.runtime, **dict(config.options)},
+                "config": {"id": config.id, "runtime": config.runtime, **config.options_dict()},
                 "image_path": v.image_path, "task_id": v.task_id, "error_summary": v.error_summary,
                 "created_on_version": v.created_on_version}
             if v.data:
                 body["file_base64"] = base64.b64encode(v.data).decode("ascii")
-            if v.inference is not None:
-                body["inference"] = v.inference.export()
             versions.append(body)
         models.append({"id": family.id, "name": family.name, "workspace": family.workspace_id,
                        "created_at": family.created_at, "updated_at": family.updated_at,
@@ -285,21 +293,22 @@ def export(catalog: CatalogData, now: float) -> dict[str, Any]:
     for p in catalog.pipelines.values():
         body = {"id": p.id, "name": p.name, "workspace": p.workspace_id, "created_at": p.created_at,
                 "updated_at": p.updated_at, "owner_id": p.owner_id, "visibility": p.visibility,
-                "versions": [{"id": v.id, "version": v.version, "definition": v.definition,
+                "versions": [{"id": v.id, "version": v.version, "definition": v.definition_value(),
                               "created_at": v.created_at, "updated_at": v.updated_at,
                               "created_on_version": v.created_on_version}
                              for v in (catalog.pipeline_versions[i] for i in p.versions)]}
         deployment = catalog.deployments.get(p.deployment_id) if p.deployment_id else None
         if deployment is not None:
             body["deployment"] = {"id": deployment.id, "deployed": deployment.deployed,
-                                  "engine_config": deployment.engine_config,
+                                  "engine_config": deployment.engine_config_value(),
                                   "pipeline_version": deployment.pipeline_version_id,
                                   "model_configs": list(deployment.model_config_ids),
                                   "created_at": deployment.created_at, "updated_at": deployment.updated_at}
-        if p.inference is not None:
-            body["inference"] = p.inference.export()
         pipelines.append(body)
-    return {"models": models, "pipelines": pipelines}
+    # registered functions are Python objects: not part of a document
+    rules = [{kind: name, **rule.export()} for (kind, name), rule in catalog.inference_rules.items()
+             if rule.function is None]
+    return {"models": models, "pipelines": pipelines, "inference": rules}
 
 
 def export_settings(catalog: CatalogData) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from .records import (FAMILY_OWNER_ID, Deployment, ModelConfig, ModelFamily, Mod
 
 def config(item: ModelConfig) -> dict[str, Any]:
     """The 13-key model config (``get_version_by_id``, ``models/list``, ``insert_model_config``)."""
-    options = dict(item.options)
+    options = item.options_dict()
     body: dict[str, Any] = {"id": item.id, "model_version_id": item.model_version_id, "runtime": item.runtime}
     for name in ("filter_threshold", "tensor_fields", "input_schema", "output_schema", "batch_config",
                  "dynamic_batching_config", "continuous_batching_config", "queue_depth", "sidekick_uri", "openai"):
@@ -85,7 +85,8 @@ def pipeline_item(pipeline: Pipeline, workspace: Any, deployment: Deployment | N
         "workspace": workspace_brief(workspace),
     }
     if deployment is not None and deployment.deployed:
-        engine = deployment.engine_config.get("engine") if isinstance(deployment.engine_config, dict) else None
+        engine_config = deployment.engine_config_value()
+        engine = engine_config.get("engine") if isinstance(engine_config, dict) else None
         replicas = engine.get("replicas", 1) if isinstance(engine, dict) else 1
         body["deployment"] = {"maximum_replicas": replicas, "prewarmed_replicas": replicas}
     if latest is not None:
