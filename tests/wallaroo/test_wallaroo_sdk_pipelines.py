@@ -40,18 +40,9 @@ def onnx_model(path, *, inputs=(("tensor", 3),), outputs=(("dense_1", 3),), op: 
 
 
 @pytest.fixture
-def connect(mockserver, monkeypatch, tmp_path):
-    """``connect(login, password)``: a logged-in ``wallaroo.Client`` with its own token cache."""
-    for name in ("WALLAROO_SDK_CREDENTIALS", "WALLAROO_URL", "WALLAROO_SDK_AUTH_TYPE", "WALLAROO_TASK_ID"):
-        monkeypatch.delenv(name, raising=False)
-    caches = iter(range(100))
-
-    def client(login: str = "developer@example.com", password: str = "developer") -> wallaroo.Client:
-        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"cache-{next(caches)}"))
-        monkeypatch.setenv("WALLAROO_USER", login)
-        monkeypatch.setenv("WALLAROO_PASSWORD", password)
-        return wallaroo.Client(api_endpoint=mockserver.url, auth_type="user_password")
-    return client
+def connect(wallaroo_login):
+    """``connect(login, password)``: a logged-in ``wallaroo.Client`` (tests/conftest.py)."""
+    return wallaroo_login
 
 
 @pytest.fixture
