@@ -578,7 +578,7 @@ CASES += [
         "pipeline_id": "Not_DNS", "workspace_id": 1})),
     Case("post", f"{P}/create", 401, "not a member", lambda e: e.call("POST", f"{P}/create", headers=e.member(),
                                                                       json={"pipeline_id": "p", "workspace_id": 1})),
-    Case("post", f"{P}/create", 500, "unknown workspace", lambda e: e.call(
+    Case("post", f"{P}/create", 400, "unknown workspace", lambda e: e.call(
         "POST", f"{P}/create", headers=e.wallaroo(), json={"pipeline_id": "p", "workspace_id": 99})),
     Case("post", f"{P}/list_pipelines", 200, "", lambda e: (_deployment(e), e.call(
         "POST", f"{P}/list_pipelines", json={}, headers=e.wallaroo()))[1]),

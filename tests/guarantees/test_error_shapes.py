@@ -25,7 +25,10 @@ from mockserver.wallaroo.models import WallarooBackend
 from conftest import PROJECT, TOKEN_PATH
 
 RECORDED_WALLAROO_500 = {"Failed to find user in Keycloak: No user was found in Keycloak.",
-                         "error querying keycloak server"}
+                         "error querying keycloak server",
+                         # a model upload to a workspace that does not exist (docs/wallaroo.md, section 9)
+                         "Internal Server Error: GraphQL Returned error: <query>:0:0: Foreign key violation. insert "
+                         'or update on table "models" violates foreign key constraint "models_workspace_id_fkey"'}
 _MODELARTS_PATH = re.compile(r"/v1/(?!api(/|\Z))[^/]+(/|\Z)")
 
 

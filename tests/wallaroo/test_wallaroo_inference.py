@@ -96,6 +96,7 @@ def test_arrow_files_answer_arrow_files_with_the_recorded_types(mockserver):
     assert str(result.schema.field("out.dense_1").type) == "list<inner: float not null>"
     assert result.schema.field("in.tensor").type == pa.list_(pa.float32())  # as it came
     assert str(result.schema.field("anomaly.count").type) == "uint32"
+    assert not result.schema.field("anomaly.count").nullable and not result.schema.field("out.dense_1").nullable
     assert result.column("out.dense_1").to_pylist() == [[1.0, 2.0, 3.0]]
 
 

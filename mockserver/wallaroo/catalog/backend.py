@@ -294,7 +294,7 @@ class Catalog:
             data = self.data
             workspace = self._workspace(workspace_id)
             if workspace is None:
-                raise errors.UnknownWorkspace("pipeline")
+                raise errors.WorkspaceNotFoundError(workspace_id)
             self._require_member(caller, workspace_id)
             if not _PIPELINE_NAME.fullmatch(name) or len(name) >= 64:
                 raise errors.InvalidPipelineName(name)

@@ -123,7 +123,7 @@ class UnknownWorkspace(InternalError):
     def __init__(self, table: str) -> None:
         super().__init__(
             "Internal Server Error: GraphQL Returned error: <query>:0:0: Foreign key violation. insert or update on "
-            f"table \\\"{table}\\\" violates foreign key constraint \\\"{table}_workspace_id_fkey\\\"")
+            f"table \"{table}\" violates foreign key constraint \"{table}_workspace_id_fkey\"")
 
 
 class PipelineNotFoundByName(WallarooError):

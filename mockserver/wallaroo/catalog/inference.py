@@ -277,6 +277,7 @@ def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, sha
 
     sep = shape.separator if shape.separator is not None else "."
     columns: dict[str, Any] = {}
+    required: set[str] = set()  # the recorded not-null columns
     if shape.wants("time"):
         columns["time"] = pa.array([time_ms] * len(batch.rows), type=pa.int64())
     if shape.wants("in") and batch.table is not None:
@@ -287,16 +288,20 @@ def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, sha
             values = [out.get(name) for out in outputs]
             try:
                 columns[f"out{sep}{name}"] = _out_array(pa, values)
+                required.add(f"out{sep}{name}")
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as error:
                 raise errors.InferenceFailed(f"Internal processing error: output '{name}' cannot be written as "
                                              f"Arrow: {error}") from None
     if shape.wants("anomaly"):
         columns[f"anomaly{sep}count"] = pa.array([0] * len(batch.rows), type=pa.uint32())
+        required.add(f"anomaly{sep}count")
     if shape.wants("metadata"):
         for name, value in metadata.items():
             columns[f"metadata{sep}{name}"] = pa.array([json.dumps(value) if not isinstance(value, str) else value]
                                                        * len(batch.rows), type=pa.string())
-    table = pa.table(columns)
+    schema = pa.schema([pa.field(name, column.type, nullable=name not in required or column.null_count > 0)
+                        for name, column in columns.items()])
+    table = pa.Table.from_arrays(list(columns.values()), schema=schema)
     sink = io.BytesIO()
     with pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)

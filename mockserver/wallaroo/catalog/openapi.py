@@ -150,7 +150,7 @@ PATHS: dict[str, Any] = {
                                                    "`name`, `version` (UUID) and `sha`."))},
               {"pipeline_id": "ccfraudpipeline", "workspace_id": 1, "definition": {}}, optional=("definition",)),
         obj({"pipeline_pk_id": _ID, "pipeline_variant_pk_id": _ID, "pipeline_variant_version": string()}),
-        (400, 401, 500), "An existing name in the workspace gets a new version (recorded)."),
+        (400, 401), "An existing name in the workspace gets a new version (recorded)."),
     "/v1/api/pipelines/list_pipelines": _op(
         "pipelines.list_pipelines", "List pipelines", TAG_PIPELINES, _WORKSPACE_FILTER,
         obj({"pipelines": array(ref("WallarooPipelineItem"))}), (400, 401),
