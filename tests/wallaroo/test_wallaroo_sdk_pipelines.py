@@ -102,7 +102,12 @@ def test_the_tutorial_flow_end_to_end(mockserver, workspace, tmp_path):
     assert table.column("out.dense_1").to_pylist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
 
     assert [m.name() for m in wl.list_models()] == ["ccfraud"]
-    assert [p.name() for p in wl.list_pipelines()] == ["ccfraudpipeline"]
+    listed = wl.list_pipelines()
+    assert [p.name() for p in listed] == ["ccfraudpipeline"]
+    # the notebook displays: PipelineModels (distinct_on), PipelineVariantById, ModelById...
+    html = listed._repr_html_()
+    assert "ccfraudpipeline" in html and "ccfraud" in html and "x86" in html
+    assert "ccfraud.onnx" in model._repr_html_() and "ccfraud-ws" in model._repr_html_()
     assert [(d.name(), d.deployed()) for d in wl.list_deployments()] == [("ccfraudpipeline", True)]
     text = repr(ws)
     assert "'models': [{'name': 'ccfraud', 'versions': 1, 'owner_id': '\"\"'" in text
