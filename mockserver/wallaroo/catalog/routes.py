@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from ...app import app_json
+from ...responses import app_json
 from ...context import current
 from . import inference
 from . import parsing
