@@ -250,7 +250,8 @@ PATHS: dict[str, Any] = {
     },
     "/v1/api/config": {"get": operation(
         "config", "Platform configuration", TAG_LOGIN,
-        {"200": answer("Always `{}`.", EMPTY_OBJECT)},
+        {"200": answer("`{\"default_arch\"}`: what the SDK reads before an upload (scenario setting "
+                       "`default_arch`, default `x86`).", obj({"default_arch": enum(["x86", "arm", "power10"])}))},
         description="Read without authentication by `wallaroo.Client()` when it is built.", security=[]),
     },
     "/auth/realms/master/protocol/openid-connect/token": {"post": operation(
@@ -315,3 +316,10 @@ PATHS: dict[str, Any] = {
             security=BEARER),
     },
 }
+
+# models, pipelines, deployments and inference: described beside their routes
+from ..wallaroo.catalog import openapi as _catalog  # noqa: E402
+
+TAGS += _catalog.TAGS
+SCHEMAS.update(_catalog.SCHEMAS)
+PATHS.update(_catalog.PATHS)
