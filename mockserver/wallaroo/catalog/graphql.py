@@ -496,7 +496,7 @@ def install(schema: Any, table_resolver: Callable[[str, Callable[..., list[dict[
     pins a column to (a lookup by key instead of a scan)."""
 
     def rows(ctx: Any) -> Rows:
-        return Rows(ctx.backend, ctx.caller)
+        return Rows(_backend(ctx), ctx.caller)
 
     def first(found: list[dict[str, Any]]) -> dict[str, Any] | None:
         return found[0] if found else None
@@ -511,8 +511,8 @@ def install(schema: Any, table_resolver: Callable[[str, Callable[..., list[dict[
         return lambda row, info, **_: first(fetch(rows(info.context), row))
 
     def workspace_of(row: dict[str, Any], info: Any) -> dict[str, Any] | None:
-        found = info.context.backend.workspace_rows(info.context.caller, workspace_id=row["workspace_id"],
-                                                    readable_only=False)
+        found = _workspace_tables(info.context).workspace_rows(info.context.caller, workspace_id=row["workspace_id"],
+                                                               readable_only=False)
         return first(found)
 
     field("query_root", "models", table_resolver("models", lambda ctx, _, args: rows(ctx).families(
@@ -567,7 +567,7 @@ def install(schema: Any, table_resolver: Callable[[str, Callable[..., list[dict[
 
     def version_deployment(row: dict[str, Any], info: Any) -> dict[str, Any] | None:
         """The deployment running this version (or that last ran it), if any."""
-        pipeline = info.context.backend.data.catalog.pipelines.get(row["pipeline_id"])
+        pipeline = _backend(info.context).data.catalog.pipelines.get(row["pipeline_id"])
         found = rows(info.context).deployments(deployment_id=pipeline.deployment_id) if pipeline and \
             pipeline.deployment_id else []
         return first([d for d in found if d["pipeline_version_id"] == row["id"]])
@@ -591,6 +591,18 @@ def install(schema: Any, table_resolver: Callable[[str, Callable[..., list[dict[
     field("deployment_pipeline_versions", "deployment", one(lambda r, row: r.deployments(
         deployment_id=row["deployment_id"])))
     _install_jsonb(schema)
+
+
+def _backend(ctx: Any) -> Any:
+    """The Wallaroo backend behind a resolver's context (the engine's context holds the
+    workspace tables, which hold the backend)."""
+    tables = getattr(ctx, "tables", None)
+    return tables.backend if tables is not None else ctx.backend
+
+
+def _workspace_tables(ctx: Any) -> Any:
+    """What answers ``workspace_rows`` (the workspace tables)."""
+    return getattr(ctx, "tables", None) or ctx.backend
 
 
 def _distinct(found: list[dict[str, Any]], columns: list[str] | None) -> list[dict[str, Any]]:
