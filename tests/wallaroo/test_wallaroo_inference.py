@@ -194,3 +194,29 @@ def test_inference_is_refused_to_non_members_and_while_starting(mockserver):
     assert starting.status_code == 503 and starting.json()["source"] == "engine"
     mockserver.clock.advance(30)
     assert deployed.infer([{"tensor": [1, 2, 3]}]).status_code == 200
+
+
+def test_the_sdks_graphql_deploy_and_undeploy_mutations(mockserver):
+    """``Deployment.deploy()`` and the SDK's ``Undeploy`` document set ``deployed`` by id."""
+    from pathlib import Path
+
+    import wallaroo
+
+    deployed = Deployed(mockserver)
+    undeploy = (Path(wallaroo.__file__).parent / "graphql" / "Undeploy.graphql").read_text()
+    deploy = undeploy.replace("Undeploy", "Deploy").replace("deployed: false", "deployed: true")
+
+    def run(query: str, login: str = "developer@example.com") -> dict:
+        token = mockserver.wallaroo.issue_token(login)
+        answer = requests.post(f"{mockserver.url}/v1/graphql", json={"query": query, "variables": {
+            "id": deployed.deployment_id}}, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200
+        return answer.json()
+
+    assert run(undeploy) == {"data": {"update_deployment_by_pk": {
+        "id": deployed.deployment_id, "deploy_id": "ccfraudpipeline", "deployed": False}}}
+    assert deployed.infer([{"tensor": [1, 2, 3]}]).status_code == 404
+    mockserver.wallaroo.add_user(username="carol@example.com", email="carol@example.com")
+    assert run(deploy, "carol@example.com") == {"data": {"update_deployment_by_pk": None}}  # not hers: no row
+    assert run(deploy)["data"]["update_deployment_by_pk"]["deployed"] is True
+    assert deployed.infer([{"tensor": [1, 2, 3]}]).status_code == 200

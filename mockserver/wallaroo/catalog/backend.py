@@ -434,6 +434,23 @@ class Catalog:
             data.deployments[deployment.id] = dataclasses.replace(deployment, deployed=False,
                                                                   updated_at=self._stamp())
 
+    def set_deployed(self, caller: User, deployment_id: int, deployed: bool | None) -> bool:
+        """GraphQL's ``update_deployment_by_pk``: False when the caller sees no such row;
+        deploying again restarts the ``Starting`` time."""
+        with self.lock:
+            deployment = self.data.deployments.get(deployment_id)
+            if deployment is None or not self.may_read(
+                    caller, self._workspace(self.data.pipelines[deployment.pipeline_id].workspace_id)):
+                return False
+            if deployed is None or deployed == deployment.deployed:
+                return True
+            changed = dataclasses.replace(deployment, deployed=deployed, updated_at=self._stamp())
+            if deployed:
+                changed = dataclasses.replace(changed, deployed_at=self._now(),
+                                              starting_seconds=self.data.settings.deployment_starting_seconds)
+            self.data.deployments[deployment.id] = changed
+            return True
+
     def _running(self, name: str) -> Deployment | None:
         """The deployed deployment called ``<deploy_id>-<id>`` (None: none such)."""
         deploy_id, _, number = name.rpartition("-")

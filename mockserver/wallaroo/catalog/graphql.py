@@ -58,6 +58,19 @@ extend type query_root {
   deployment_by_pk(id: bigint!): deployment
 }
 
+extend type mutation_root {
+  """(un)deploy a deployment by id: `_set: {deployed: true}` starts it again (Starting, then Running)"""
+  update_deployment_by_pk(pk_columns: deployment_pk_columns_input!, _set: deployment_set_input): deployment
+}
+
+input deployment_pk_columns_input {
+  id: bigint!
+}
+
+input deployment_set_input {
+  deployed: Boolean
+}
+
 """a model: a name in a workspace, with its versions (table "models")"""
 type models {
   created_at: timestamptz!
@@ -533,6 +546,17 @@ def install(schema: Any, table_resolver: Callable[[str, Callable[..., list[dict[
     field("query_root", "deployment", table_resolver("deployment", lambda ctx, _, args: rows(ctx).deployments(
         deployment_id=equality(args.get("where"), "id"))))
     field("query_root", "deployment_by_pk", by_pk(lambda r, i: r.deployments(deployment_id=i)))
+
+    def update_deployment(_root: Any, info: Any, pk_columns: dict[str, Any],
+                          _set: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Hasura's update by key: null when no row the caller may see has that id."""
+        deployment_id = pk_columns["id"]
+        deployed = (_set or {}).get("deployed")
+        if not _backend(info.context).catalog.set_deployed(info.context.caller, deployment_id, deployed):
+            return None
+        return first(rows(info.context).deployments(deployment_id=deployment_id))
+
+    field("mutation_root", "update_deployment_by_pk", update_deployment)
 
     # a workspace's models and pipelines: real rows, or (ids a scenario lists without
     # describing them) rows with the id only, as before the catalog existed
