@@ -220,3 +220,21 @@ def test_the_sdks_graphql_deploy_and_undeploy_mutations(mockserver):
     assert run(deploy, "carol@example.com") == {"data": {"update_deployment_by_pk": None}}  # not hers: no row
     assert run(deploy)["data"]["update_deployment_by_pk"]["deployed"] is True
     assert deployed.infer([{"tensor": [1, 2, 3]}]).status_code == 200
+
+
+def test_a_reset_undoes_everything_the_catalog_changed(mockserver):
+    """Models, configs, pipelines, deployments, registered rules, settings and the workspaces'
+    id lists all come back to the baseline, and the ids start again."""
+    before = mockserver.export_state()["wallaroo"]
+    deployed = Deployed(mockserver)
+    deployed.post("models/insert_model_config", {"model_version_id": 1, "tensor_fields": ["tensor"]})
+    deployed.post("pipelines/undeploy", {"deployment_id": deployed.deployment_id})
+    mockserver.wallaroo.catalog.set_inference(model="ccfraud", outputs={"dense_1": [1.0]})
+    mockserver.wallaroo.catalog.configure(deployment_starting_seconds=5, default_arch="arm")
+    assert mockserver.export_state()["wallaroo"] != before
+    mockserver.reset()
+    assert mockserver.export_state()["wallaroo"] == before
+    assert requests.get(f"{mockserver.url}/v1/api/config").json() == {"default_arch": "x86"}
+    again = Deployed(mockserver)
+    assert again.deployment_id == deployed.deployment_id == 1  # the same ids after every reset
+    assert again.infer([{"tensor": [1, 2, 3]}]).json()[0]["out.dense_1"] == [1.0, 2.0, 3.0]

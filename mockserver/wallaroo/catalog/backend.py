@@ -23,7 +23,7 @@ from . import inference, onnx_io, wire
 from .records import (ATTEMPTING_LOAD_CONTAINER, ATTEMPTING_LOAD_NATIVE, FAMILY_OWNER_ID, NATIVE_FRAMEWORKS,
                       PENDING_LOAD_CONTAINER, PENDING_LOAD_NATIVE, READY, CatalogData, Deployment,
                       InferenceRule, ModelConfig, ModelFamily, ModelVersion, Pipeline, PipelineVersion, Tensor,
-                      freeze)
+                      UNRECORDED, drop, freeze, put)
 
 if TYPE_CHECKING:
     from ..backend import WallarooBackend
@@ -90,6 +90,12 @@ class Catalog:
     @property
     def data(self) -> CatalogData:
         return self.face.data.catalog  # type: ignore[no-any-return]
+
+    @property
+    def changes(self) -> Any:
+        """The store's change log of the live data: every change is reported to it first,
+        so a reset (and a failed GraphQL transaction) undoes exactly what changed."""
+        return getattr(self.face.data, "changes", UNRECORDED)
 
     @property
     def lock(self) -> Any:
@@ -164,15 +170,15 @@ class Catalog:
         if family is None:
             family = ModelFamily(id=version.family_id, name=version.name, workspace_id=version.workspace_id,
                                  owner_id=FAMILY_OWNER_ID, created_at=stamp, updated_at=stamp)
-            data.model_names[(version.workspace_id, version.name)] = family.id
+            put(self.changes, data.model_names, (version.workspace_id, version.name), family.id)
             self._list_in_workspace(version.workspace_id, "models", family.id)
-        data.models[family.id] = dataclasses.replace(family, updated_at=stamp,
-                                                     versions=family.versions + (version.id,))
-        data.model_versions[version.id] = version
+        put(self.changes, data.models, family.id, dataclasses.replace(family, updated_at=stamp,
+                                                                      versions=family.versions + (version.id,)))
+        put(self.changes, data.model_versions, version.id, version)
         config = ModelConfig(id=data.next_model_config_id, model_version_id=version.id,
                              runtime=runtime_of(version.framework))
-        data.model_configs[config.id] = config
-        data.version_configs[version.id] = config.id
+        put(self.changes, data.model_configs, config.id, config)
+        put(self.changes, data.version_configs, version.id, config.id)
         data.next_model_id = max(data.next_model_id, family.id + 1)
         data.next_model_version_id = max(data.next_model_version_id, version.id + 1)
         data.next_model_config_id = max(data.next_model_config_id, config.id + 1)
@@ -181,6 +187,7 @@ class Catalog:
         """Keep ``workspaces/list``'s id lists (and GraphQL's) in step with the catalog."""
         workspace = self._workspace(workspace_id)
         if workspace is not None and item_id not in getattr(workspace, kind):
+            self.changes.attr(workspace, kind)
             setattr(workspace, kind, getattr(workspace, kind) + (item_id,))  # a new tuple: copies share the old
 
     def _version(self, caller: User, version_id: int) -> ModelVersion:
@@ -219,8 +226,8 @@ class Catalog:
             data = self.data
             config = ModelConfig(id=data.next_model_config_id, model_version_id=version.id,
                                  runtime=runtime_of(version.framework), options=freeze(options))
-            data.model_configs[config.id] = config
-            data.version_configs[version.id] = config.id
+            put(self.changes, data.model_configs, config.id, config)
+            put(self.changes, data.version_configs, version.id, config.id)
             data.next_model_config_id += 1
             return {"model_config": wire.config(config)}
 
@@ -305,16 +312,16 @@ class Catalog:
             if pipeline is None:
                 pipeline = Pipeline(id=data.next_pipeline_id, name=name, workspace_id=workspace_id,
                                     owner_id=caller.id, created_at=stamp, updated_at=stamp)
-                data.pipeline_names[(workspace_id, name)] = pipeline.id
+                put(self.changes, data.pipeline_names, (workspace_id, name), pipeline.id)
                 data.next_pipeline_id = max(data.next_pipeline_id, pipeline.id + 1)
                 self._list_in_workspace(workspace_id, "pipelines", pipeline.id)
             version = PipelineVersion(id=data.next_pipeline_version_id, pipeline_id=pipeline.id,
                                       version=stable_uuid("pipeline-version", data.next_pipeline_version_id),
                                       created_at=stamp, updated_at=stamp, definition=freeze(definition))
-            data.pipeline_versions[version.id] = version
+            put(self.changes, data.pipeline_versions, version.id, version)
             data.next_pipeline_version_id += 1
-            data.pipelines[pipeline.id] = dataclasses.replace(pipeline, updated_at=stamp,
-                                                              versions=pipeline.versions + (version.id,))
+            put(self.changes, data.pipelines, pipeline.id, dataclasses.replace(
+                pipeline, updated_at=stamp, versions=pipeline.versions + (version.id,)))
             return {"pipeline_pk_id": pipeline.id, "pipeline_variant_pk_id": version.id,
                     "pipeline_variant_version": version.version}
 
@@ -410,9 +417,10 @@ class Catalog:
                 model_config_ids=tuple(dict.fromkeys(configs)), engine_config=freeze(engine_config),
                 created_at=existing.created_at if existing else stamp, updated_at=stamp, deployed_at=self._now(),
                 starting_seconds=data.settings.deployment_starting_seconds)
-            data.deployments[deployment.id] = deployment
+            put(self.changes, data.deployments, deployment.id, deployment)
             data.next_deployment_id = max(data.next_deployment_id, deployment.id + 1)
-            data.pipelines[pipeline.id] = dataclasses.replace(pipeline, deployment_id=deployment.id, updated_at=stamp)
+            put(self.changes, data.pipelines, pipeline.id, dataclasses.replace(pipeline, deployment_id=deployment.id,
+                                                                               updated_at=stamp))
             return deployment.id
 
     def undeploy(self, caller: User, pipeline_id: int | None, deployment_id: int | None) -> None:
@@ -431,8 +439,8 @@ class Catalog:
             if deployment is None or (pipeline_id is not None and deployment.pipeline_id != pipeline_id):
                 raise errors.DeploymentNotFound(deployment_id)
             self._require_member(caller, data.pipelines[deployment.pipeline_id].workspace_id)
-            data.deployments[deployment.id] = dataclasses.replace(deployment, deployed=False,
-                                                                  updated_at=self._stamp())
+            put(self.changes, data.deployments, deployment.id, dataclasses.replace(deployment, deployed=False,
+                                                                                   updated_at=self._stamp()))
 
     def set_deployed(self, caller: User, deployment_id: int, deployed: bool | None) -> bool:
         """GraphQL's ``update_deployment_by_pk``: False when the caller sees no such row;
@@ -448,7 +456,7 @@ class Catalog:
             if deployed:
                 changed = dataclasses.replace(changed, deployed_at=self._now(),
                                               starting_seconds=self.data.settings.deployment_starting_seconds)
-            self.data.deployments[deployment.id] = changed
+            put(self.changes, self.data.deployments, deployment.id, changed)
             return True
 
     def _running(self, name: str) -> Deployment | None:
@@ -529,9 +537,9 @@ class Catalog:
             new = InferenceRule(rule or "default")
         with self.lock:
             if new.kind == "default":
-                self.data.inference_rules.pop(key, None)  # type: ignore[arg-type]
+                drop(self.changes, self.data.inference_rules, key)
             else:
-                self.data.inference_rules[key] = new  # type: ignore[index]
+                put(self.changes, self.data.inference_rules, key, new)
 
     def configure(self, *, deployment_starting_seconds: float | None = None,
                   conversion_step_seconds: float | None = None, default_arch: str | None = None) -> None:

@@ -227,6 +227,31 @@ class Deployment:
         return thaw(self.engine_config)
 
 
+class _Unrecorded:
+    """Stands in for the store's change log (``state.Changes``) where the data has none."""
+
+    def item(self, container: dict[Any, Any], key: Any) -> None:
+        pass
+
+    def attr(self, obj: Any, name: str) -> None:
+        pass
+
+
+UNRECORDED = _Unrecorded()
+
+
+def put(changes: Any, container: dict[Any, Any], key: Any, value: Any) -> None:
+    """Set a dict item, reporting it to the store's change log first (a reset undoes it)."""
+    changes.item(container, key)
+    container[key] = value
+
+
+def drop(changes: Any, container: dict[Any, Any], key: Any) -> None:
+    if key in container:
+        changes.item(container, key)
+        del container[key]
+
+
 @dataclass
 class CatalogSettings:
     #: how long a deployment answers ``Starting`` before ``Running`` (mock clock seconds)

@@ -44,6 +44,8 @@ def _default_stamp() -> str:
 
 
 def merge_settings(catalog: CatalogData, settings: Fields) -> None:
+    """Replaces the settings object (never edits it): the store restores the catalog's fields
+    on a reset, so live settings changes are undone too."""
     s = catalog.settings
     seconds = {}
     for name in ("deployment_starting_seconds", "conversion_step_seconds"):
@@ -53,9 +55,8 @@ def merge_settings(catalog: CatalogData, settings: Fields) -> None:
     arch = settings.str("default_arch", default=s.default_arch)
     if arch not in ("x86", "arm", "power10"):
         raise FieldError(settings.at("default_arch"), f"expected x86, arm or power10, got '{arch}'")
-    s.deployment_starting_seconds = seconds["deployment_starting_seconds"]
-    s.conversion_step_seconds = seconds["conversion_step_seconds"]
-    s.default_arch = arch
+    catalog.settings = CatalogSettings(deployment_starting_seconds=seconds["deployment_starting_seconds"],
+                                       conversion_step_seconds=seconds["conversion_step_seconds"], default_arch=arch)
 
 
 def _workspace_id(data: WallarooData, item: Fields) -> int:
