@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from . import exceptions as errors
 from . import records, scenario
+from .catalog.backend import Catalog
 from .keycloak import ClientCredentials, KeycloakRealm
 from .records import (COLLABORATOR, OWNER, USER_TYPES, User, WallarooData, Workspace, is_dns_compliant, is_email,
                       iso_timestamp)
@@ -31,6 +32,8 @@ class WallarooBackend:
     def __init__(self, state: State) -> None:
         self.state = state
         self.realm = KeycloakRealm(self)
+        #: models, pipelines, deployments and inference (mockserver/wallaroo/catalog/)
+        self.catalog = Catalog(self)
 
     # == scenario documents (scenario.py) ==============================================
     def empty(self) -> WallarooData:
@@ -40,7 +43,7 @@ class WallarooBackend:
         scenario.merge(data, section, path)
 
     def export(self, data: WallarooData) -> dict[str, Any]:
-        return scenario.export(data)
+        return scenario.export(data, self.state.clock.now())
 
     def clone(self, data: WallarooData) -> WallarooData:
         """An independent copy of ``data`` (the store's reset, load and import use it)."""

@@ -32,8 +32,9 @@ TAG_WORKSPACES = "Wallaroo: workspaces"
 TAG_USERS = "Wallaroo: users"
 TAG_LOGIN = "Wallaroo: platform and Keycloak"
 
-#: sections served beside this API's, merged into the document per operation (its identity provider)
-EXTENSIONS = ("mockserver.openapi.keycloak",)
+#: sections served beside this API's, merged into the document per operation (its identity
+#: provider; models, pipelines and inference, described beside their routes)
+EXTENSIONS = ("mockserver.openapi.keycloak", "mockserver.wallaroo.catalog.openapi")
 
 TAGS = [
     {"name": TAG_WORKSPACES, "description": "The MLOps API's workspace endpoints (`POST /v1/api/workspaces/*`). "
@@ -255,7 +256,8 @@ PATHS: dict[str, Any] = {
     },
     "/v1/api/config": {"get": operation(
         "config", "Platform configuration", TAG_LOGIN,
-        {"200": answer("Always `{}`.", EMPTY_OBJECT)},
+        {"200": answer("`{\"default_arch\"}`: what the SDK reads before an upload (scenario setting "
+                       "`default_arch`, default `x86`).", obj({"default_arch": enum(["x86", "arm", "power10"])}))},
         description="Read without authentication by `wallaroo.Client()` when it is built.", security=[]),
     },
     "/auth/realms/master/protocol/openid-connect/token": {"post": operation(

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..state import shallow_copy
+from .catalog.records import CatalogData
 
 #: the clients of realm master: public ones and the confidential ``api-client`` (keycloak.py)
 KNOWN_CLIENTS = ("sdk-client", "api-client", "admin-cli", "account", "security-admin-console")
@@ -171,6 +172,8 @@ class WallarooData:
     #: row is first read or written; not part of scenarios or exports (see docs/wallaroo.md)
     member_row_ids: dict[tuple[int, str], int] = field(default_factory=dict)
     next_member_row_id: int = 1
+    #: models, pipelines, deployments (mockserver/wallaroo/catalog/)
+    catalog: CatalogData = field(default_factory=CatalogData)
 
 
 def clone_user(user: User) -> User:

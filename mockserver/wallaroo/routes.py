@@ -12,10 +12,12 @@ from . import exceptions as errors
 from . import parsing
 from .backend import WallarooBackend
 from .keycloak import KeycloakRealm
+from .catalog.routes import blueprint as catalog_blueprint
 from .records import User
 from .tokens import realm_issuer
 
 blueprint = Blueprint("wallaroo", __name__)
+blueprint.register_blueprint(catalog_blueprint)
 
 
 def backend() -> WallarooBackend:
@@ -34,7 +36,7 @@ def ok(body: Any) -> Response:
 @blueprint.get("/v1/api/config")
 def config() -> Response:
     """Read without auth by ``wallaroo.Client()`` when it is constructed."""
-    return ok({})
+    return ok({"default_arch": backend().data.catalog.settings.default_arch})
 
 
 # -- documentation: a real instance serves its API docs at /v1/api/docs ----------------

@@ -14,14 +14,16 @@ from typing import Any
 from ..keys import UnusableKey, rsa_from_pem
 from ..state import shallow_copy
 from ..validation import ConflictError, FieldError, Fields, differences
+from .catalog import scenario as catalog_scenario
 from .records import (COLLABORATOR, OWNER, SCENARIO_EPOCH_MS, USER_TYPES, USER_ID_NAMESPACE, Settings, User,
                       WallarooData, Workspace, add_user, add_workspace, clone_user, clone_workspace,
                       ensure_default_workspace, find, is_email, iso_timestamp)
 
 
 def merge(data: WallarooData, section: Any, path: str) -> None:
-    fields = Fields(section, path, known=("settings", "users", "workspaces", "next_workspace_id", "next_user_seq"))
-    settings = fields.obj("settings", known=Settings.FIELDS)
+    fields = Fields(section, path, known=("settings", "users", "workspaces", "next_workspace_id", "next_user_seq",
+                                          "models", "pipelines", "inference"))
+    settings = fields.obj("settings", known=Settings.FIELDS + catalog_scenario.SETTINGS_FIELDS)
     if settings is not None:
         s = data.settings
         signing_key = settings.str("signing_key", default=s.signing_key)
@@ -39,6 +41,7 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
         s.refresh_token_lifetime = settings.int("refresh_token_lifetime", default=s.refresh_token_lifetime, minimum=1)
         s.default_workspace_on_invite = settings.bool("default_workspace_on_invite",
                                                       default=s.default_workspace_on_invite)
+        catalog_scenario.merge_settings(data.catalog, settings)
     wants_default_workspace: list[User] = []
     for item in fields.objects("users", known=("id", "username", "password", "email", "first_name", "last_name",
                                                 "enabled", "email_verified", "admin", "created_timestamp",
@@ -115,6 +118,8 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
         add_workspace(data, workspace)
     for user in wants_default_workspace:
         ensure_default_workspace(data, user, created_at=iso_timestamp(user.created_timestamp / 1000))
+    catalog_scenario.merge(data, fields, lambda workspace_id, kind, item_id: list_in_workspace(
+        data.workspaces[workspace_id], kind, item_id))
     data.next_workspace_id = max(data.next_workspace_id, fields.int("next_workspace_id", default=1, minimum=1))
     data.next_user_seq = max(data.next_user_seq, fields.int("next_user_seq", default=1, minimum=1))
 
@@ -122,16 +127,25 @@ USER_FIELDS = tuple(f.name for f in dataclass_fields(User))
 WORKSPACE_FIELDS = tuple(f.name for f in dataclass_fields(Workspace))
 
 
-def export(data: WallarooData) -> dict[str, Any]:
+def list_in_workspace(workspace: Workspace, kind: str, item_id: int) -> None:
+    """List a model or pipeline id in its workspace (``models`` / ``pipelines``), once."""
+    if item_id not in getattr(workspace, kind):
+        setattr(workspace, kind, getattr(workspace, kind) + (item_id,))
+
+
+def export(data: WallarooData, now: float = 0.0) -> dict[str, Any]:
+    """``now`` (epoch seconds): when model statuses are read (a conversion walk is timed)."""
     s = data.settings
     return {
         # a key is exported only when one was given: the process's own key never leaves it
-        "settings": {name: getattr(s, name) for name in Settings.FIELDS
-                     if name != "signing_key" or s.signing_key is not None},
+        "settings": {**{name: getattr(s, name) for name in Settings.FIELDS
+                        if name != "signing_key" or s.signing_key is not None},
+                     **catalog_scenario.export_settings(data.catalog)},
         "users": [user.export() for user in data.users.values()],
         "workspaces": [workspace.export() for workspace in data.workspaces.values()],
         "next_workspace_id": data.next_workspace_id,
         "next_user_seq": data.next_user_seq,
+        **catalog_scenario.export(data.catalog, now),
     }
 
 
@@ -151,4 +165,5 @@ def clone(data: WallarooData) -> WallarooData:
     copied.workspace_names = data.workspace_names.copy()
     copied.user_workspaces = {user_id: ids.copy() for user_id, ids in data.user_workspaces.items()}
     copied.member_row_ids = data.member_row_ids.copy()
+    copied.catalog = data.catalog.clone()
     return copied

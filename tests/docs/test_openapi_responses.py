@@ -610,6 +610,191 @@ KEYSTONE_CASES = [
 CASES += KEYSTONE_CASES
 
 
+# -- Wallaroo: models, pipelines, deployments, inference ------------------------------------------
+M = "/v1/api/models"
+P = "/v1/api/pipelines"
+INFER = "/v1/api/pipelines/infer/{name}/{pipeline_name}"
+
+
+def _onnx_bytes() -> bytes:
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Identity", ["tensor"], ["dense_1"])], "g",
+                              [helper.make_tensor_value_info("tensor", TensorProto.FLOAT, [None, 3])],
+                              [helper.make_tensor_value_info("dense_1", TensorProto.FLOAT, [None, 3])])
+    return helper.make_model(graph).SerializeToString()
+
+
+def _upload(env: Env, path: str = "upload", workspace_id: int = 1, name: str = "ccfraud",
+            headers: dict[str, str] | None = None, file: bool = True) -> requests.Response:
+    import json
+
+    metadata = {"name": name, "visibility": "private", "workspace_id": workspace_id,
+                "conversion": {"framework": "onnx" if path == "upload" else "pytorch"}}
+    files = {"metadata": (None, json.dumps(metadata), "application/json")}
+    if file:
+        files["file"] = ("ccfraud.onnx", _onnx_bytes(), "application/octet-stream")
+    return env.call("POST", f"{M}/{path}", files=files, headers=env.wallaroo() if headers is None else headers)
+
+
+def _version_id(env: Env) -> int:
+    answer = _upload(env)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["insert_models"]["returning"][0]["models"][0]["id"]
+
+
+def _pipeline(env: Env) -> dict[str, Any]:
+    version_id = _version_id(env)
+    detail = env.call("POST", f"{M}/get_version_by_id", json={"model_version_id": version_id},
+                      headers=env.wallaroo()).json()["model_version"]["model_version"]
+    step = {"ModelInference": {"models": [{"name": "ccfraud", "version": detail["file_info"]["version"],
+                                           "sha": detail["file_info"]["sha"]}]}}
+    created = env.call("POST", f"{P}/create", headers=env.wallaroo(), json={
+        "pipeline_id": "ccfraudpipeline", "workspace_id": 1, "definition": {"id": "ccfraudpipeline",
+                                                                           "steps": [step]}})
+    assert created.status_code == 200, created.text
+    return created.json()
+
+
+def _deployment(env: Env) -> int:
+    created = _pipeline(env)
+    deployed = env.call("POST", f"{P}/deploy", headers=env.wallaroo(), json={
+        "deploy_id": "ccfraudpipeline", "pipeline_version_pk_id": created["pipeline_variant_pk_id"]})
+    assert deployed.status_code == 200, deployed.text
+    return deployed.json()["id"]
+
+
+def _infer(env: Env, body: Any = None, *, data: bytes | None = None, content_type: str =
+           "application/json; format=pandas-records", name: str | None = None,
+           headers: dict[str, str] | None = None) -> requests.Response:
+    import json
+
+    path = f"{P}/infer/{name or f'ccfraudpipeline-{_deployment(env)}'}/ccfraudpipeline"
+    payload = data if data is not None else json.dumps(body).encode()
+    return env.call("POST", path, data=payload, params={"dataset[]": "*", "dataset.exclude[]": "metadata",
+                                                        "dataset.separator": "."},
+                    headers={**(env.wallaroo() if headers is None else headers), "Content-Type": content_type})
+
+
+def _infer_arrow(env: Env) -> requests.Response:
+    import io
+
+    import pyarrow as pa
+
+    sink = io.BytesIO()
+    table = pa.table({"tensor": [[1.0, 2.0, 3.0]]})
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return _infer(env, data=sink.getvalue(), content_type="application/vnd.apache.arrow.file")
+
+
+def _infer_starting(env: Env) -> requests.Response:
+    env.server.wallaroo.catalog.configure(deployment_starting_seconds=60)
+    return _infer(env, [{"tensor": [1.0, 2.0, 3.0]}])
+
+
+def _infer_failing_function(env: Env) -> requests.Response:
+    env.server.wallaroo.catalog.set_inference(model="ccfraud", function=lambda row: 1 / 0)
+    return _infer(env, [{"tensor": [1.0, 2.0, 3.0]}])
+
+
+CASES += [
+    Case("post", f"{M}/upload", 200, "", _upload),
+    Case("post", f"{M}/upload", 400, "no file", lambda e: _upload(e, file=False)),
+    Case("post", f"{M}/upload", 401, "not a member", lambda e: _upload(e, headers=e.member())),
+    Case("post", f"{M}/upload", 500, "unknown workspace", lambda e: _upload(e, workspace_id=99)),
+    Case("post", f"{M}/upload_and_convert", 202, "", lambda e: _upload(e, "upload_and_convert")),
+    Case("post", f"{M}/upload_and_convert", 400, "bad name", lambda e: _upload(e, "upload_and_convert", name="-x")),
+    Case("post", f"{M}/upload_and_convert", 401, "no token", lambda e: _upload(e, "upload_and_convert", headers={})),
+    Case("post", f"{M}/upload_and_convert", 500, "unknown workspace", lambda e: _upload(
+        e, "upload_and_convert", workspace_id=99)),
+    *[case for path in ("get_version_by_id", "get_model_version_by_id") for case in (
+        Case("post", f"{M}/{path}", 200, "", lambda e, path=path: e.call(
+            "POST", f"{M}/{path}", json={"model_version_id": _version_id(e)}, headers=e.wallaroo())),
+        Case("post", f"{M}/{path}", 400, "unknown", lambda e, path=path: e.call(
+            "POST", f"{M}/{path}", json={"model_version_id": 99}, headers=e.wallaroo())),
+        Case("post", f"{M}/{path}", 401, "no token", lambda e, path=path: e.call(
+            "POST", f"{M}/{path}", json={"model_version_id": 1})))],
+    Case("post", f"{M}/insert_model_config", 200, "", lambda e: e.call(
+        "POST", f"{M}/insert_model_config", json={"model_version_id": _version_id(e), "tensor_fields": ["tensor"]},
+        headers=e.wallaroo())),
+    Case("post", f"{M}/insert_model_config", 400, "unknown", lambda e: e.call(
+        "POST", f"{M}/insert_model_config", json={"model_version_id": 99}, headers=e.wallaroo())),
+    Case("post", f"{M}/insert_model_config", 401, "no token", lambda e: e.call(
+        "POST", f"{M}/insert_model_config", json={"model_version_id": 1})),
+    Case("post", f"{M}/get_config_by_id", 200, "", lambda e: e.call(
+        "POST", f"{M}/get_config_by_id", json={"model_id": _version_id(e)}, headers=e.wallaroo())),
+    Case("post", f"{M}/get_config_by_id", 400, "unknown", lambda e: e.call(
+        "POST", f"{M}/get_config_by_id", json={"model_id": 99}, headers=e.wallaroo())),
+    Case("post", f"{M}/get_config_by_id", 401, "no token", lambda e: e.call(
+        "POST", f"{M}/get_config_by_id", json={"model_id": 1})),
+    Case("post", f"{M}/list", 200, "", lambda e: (_version_id(e), e.call(
+        "POST", f"{M}/list", json={"workspace_id": 1}, headers=e.wallaroo()))[1]),
+    Case("post", f"{M}/list", 400, "unknown workspace", lambda e: e.call(
+        "POST", f"{M}/list", json={"workspace_id": 99}, headers=e.wallaroo())),
+    Case("post", f"{M}/list", 401, "no token", lambda e: e.call("POST", f"{M}/list", json={})),
+    Case("post", f"{M}/get", 200, "", lambda e: (_version_id(e), e.call(
+        "POST", f"{M}/get", json={"id": 1}, headers=e.wallaroo()))[1]),
+    Case("post", f"{M}/get", 400, "unknown", lambda e: e.call("POST", f"{M}/get", json={"id": 9},
+                                                              headers=e.wallaroo())),
+    Case("post", f"{M}/get", 401, "no token", lambda e: e.call("POST", f"{M}/get", json={"id": 1})),
+    Case("post", f"{M}/list_versions", 200, "", lambda e: (_version_id(e), e.call(
+        "POST", f"{M}/list_versions", json={"model_id": "ccfraud"}, headers=e.wallaroo()))[1]),
+    Case("post", f"{M}/list_versions", 400, "wrong type", lambda e: e.call(
+        "POST", f"{M}/list_versions", json={"model_id": 7}, headers=e.wallaroo())),
+    Case("post", f"{M}/list_versions", 401, "no token", lambda e: e.call("POST", f"{M}/list_versions", json={})),
+    Case("post", f"{P}/create", 200, "", lambda e: e.call("POST", f"{P}/create", headers=e.wallaroo(), json={
+        "pipeline_id": "empty", "workspace_id": 1, "definition": {}})),
+    Case("post", f"{P}/create", 400, "bad name", lambda e: e.call("POST", f"{P}/create", headers=e.wallaroo(), json={
+        "pipeline_id": "Not_DNS", "workspace_id": 1})),
+    Case("post", f"{P}/create", 401, "not a member", lambda e: e.call("POST", f"{P}/create", headers=e.member(),
+                                                                      json={"pipeline_id": "p", "workspace_id": 1})),
+    Case("post", f"{P}/create", 400, "unknown workspace", lambda e: e.call(
+        "POST", f"{P}/create", headers=e.wallaroo(), json={"pipeline_id": "p", "workspace_id": 99})),
+    Case("post", f"{P}/list_pipelines", 200, "", lambda e: (_deployment(e), e.call(
+        "POST", f"{P}/list_pipelines", json={}, headers=e.wallaroo()))[1]),
+    Case("post", f"{P}/list_pipelines", 400, "unknown workspace", lambda e: e.call(
+        "POST", f"{P}/list_pipelines", json={"workspace_name": "nope"}, headers=e.wallaroo())),
+    Case("post", f"{P}/list_pipelines", 401, "no token", lambda e: e.call("POST", f"{P}/list_pipelines", json={})),
+    Case("post", f"{P}/get_pipeline_by_name", 200, "", lambda e: (_pipeline(e), e.call(
+        "POST", f"{P}/get_pipeline_by_name", json={"pipeline_name": "ccfraudpipeline", "workspace_id": 1},
+        headers=e.wallaroo()))[1]),
+    Case("post", f"{P}/get_pipeline_by_name", 400, "no name", lambda e: e.call(
+        "POST", f"{P}/get_pipeline_by_name", json={"workspace_id": 1}, headers=e.wallaroo())),
+    Case("post", f"{P}/get_pipeline_by_name", 401, "no token", lambda e: e.call(
+        "POST", f"{P}/get_pipeline_by_name", json={"pipeline_name": "p", "workspace_id": 1})),
+    Case("post", f"{P}/get_pipeline_by_name", 404, "", lambda e: e.call(
+        "POST", f"{P}/get_pipeline_by_name", json={"pipeline_name": "p", "workspace_id": 1}, headers=e.wallaroo())),
+    Case("post", f"{P}/deploy", 200, "", lambda e: e.call("POST", f"{P}/deploy", headers=e.wallaroo(), json={
+        "deploy_id": "ccfraudpipeline", "pipeline_version_pk_id": _pipeline(e)["pipeline_variant_pk_id"],
+        "engine_config": {"engine": {"arch": "x86", "accel": "none"}}})),
+    Case("post", f"{P}/deploy", 400, "unknown version", lambda e: e.call("POST", f"{P}/deploy", headers=e.wallaroo(),
+                                                                         json={"deploy_id": "p",
+                                                                               "pipeline_version_pk_id": 99})),
+    Case("post", f"{P}/deploy", 401, "no token", lambda e: e.call("POST", f"{P}/deploy", json={"deploy_id": "p"})),
+    Case("post", f"{P}/undeploy", 200, "", lambda e: e.call("POST", f"{P}/undeploy", headers=e.wallaroo(),
+                                                            json={"deployment_id": _deployment(e)})),
+    Case("post", f"{P}/undeploy", 400, "unknown", lambda e: e.call("POST", f"{P}/undeploy", headers=e.wallaroo(),
+                                                                   json={"deployment_id": 99})),
+    Case("post", f"{P}/undeploy", 401, "no token", lambda e: e.call("POST", f"{P}/undeploy", json={})),
+    Case("post", "/v1/api/status/get_deployment", 200, "", lambda e: e.call(
+        "POST", "/v1/api/status/get_deployment", headers=e.wallaroo(),
+        json={"name": f"ccfraudpipeline-{_deployment(e)}"})),
+    Case("post", "/v1/api/status/get_deployment", 400, "no name", lambda e: e.call(
+        "POST", "/v1/api/status/get_deployment", headers=e.wallaroo(), json={})),
+    Case("post", "/v1/api/status/get_deployment", 401, "no token", lambda e: e.call(
+        "POST", "/v1/api/status/get_deployment", json={"name": "p-1"})),
+    Case("post", "/v1/api/status/get_deployment", 404, "", lambda e: e.call(
+        "POST", "/v1/api/status/get_deployment", headers=e.wallaroo(), json={"name": "p-1"})),
+    Case("post", INFER, 200, "records", lambda e: _infer(e, [{"tensor": [1.0, 2.0, 3.0]}])),
+    Case("post", INFER, 200, "arrow", _infer_arrow),
+    Case("post", INFER, 400, "nulls", lambda e: _infer(e, [{"tensor": None}])),
+    Case("post", INFER, 401, "no token", lambda e: _infer(e, [{"tensor": [1.0]}], name="p-1", headers={})),
+    Case("post", INFER, 404, "", lambda e: _infer(e, [{"tensor": [1.0]}], name="p-1")),
+    Case("post", INFER, 500, "function fails", _infer_failing_function),
+    Case("post", INFER, 503, "starting", _infer_starting),
+]
+
 @pytest.fixture
 def env(mockserver, tmp_path) -> Env:
     with requests.Session() as http:

@@ -22,6 +22,7 @@ import pytest
 
 # In-process inner runs unload what they import; keep one copy of the client stack.
 import mockserver.clients  # noqa: F401
+import onnx  # noqa: F401  (its numpy extension types register once per process)
 import requests  # noqa: F401
 from mockserver import MockServer, ScenarioError
 from mockserver.cli import parse_args

@@ -26,7 +26,10 @@ from mockserver.wallaroo.keycloak import KeycloakRealm
 from conftest import PROJECT, TOKEN_PATH
 
 RECORDED_WALLAROO_500 = {"Failed to find user in Keycloak: No user was found in Keycloak.",
-                         "error querying keycloak server"}
+                         "error querying keycloak server",
+                         # a model upload to a workspace that does not exist (docs/wallaroo.md, section 9)
+                         "Internal Server Error: GraphQL Returned error: <query>:0:0: Foreign key violation. insert "
+                         'or update on table "models" violates foreign key constraint "models_workspace_id_fkey"'}
 _MODELARTS_PATH = re.compile(r"/v1/(?!api(/|\Z))[^/]+(/|\Z)")
 
 
@@ -34,6 +37,8 @@ def family(path: str) -> str:
     """Which API answers for a path (docs/guarantees.md, "Error shapes")."""
     if path.startswith("/__mock"):
         return "control"
+    if path.startswith("/v1/api/pipelines/infer/"):
+        return "inference"
     if path == "/v1/api" or path.startswith("/v1/api/"):
         return "wallaroo"
     if path == "/v1/graphql" or path.startswith("/v1/graphql/"):
@@ -52,6 +57,9 @@ def family(path: str) -> str:
 #: the statuses each family may answer with (2xx included); 500 only where documented
 ALLOWED_STATUSES = {
     "wallaroo": {200, 400, 401, 404, 405, 413, 500},  # 500: the recorded messages only
+    # the engine's answers (400, 404, 503; 500 when a test's registered function fails) and the
+    # MLOps API's (401, the router's 404/405/413)
+    "inference": {200, 400, 401, 404, 405, 413, 500, 503},
     "graphql": {200, 404, 405, 413},  # Hasura answers its own errors with 200 and an "errors" list
     "keycloak": {200, 204, 400, 401, 403, 404, 405, 413},  # 204: logout; 403: userinfo scope, introspection
     "keycloak-admin": {200, 201, 204, 400, 401, 403, 404, 405, 409, 413},
@@ -107,6 +115,14 @@ def shape_problems(method: str, path: str, status: int, headers: Mapping[str, st
         message = body.get("msg")
         if status == 500 and message not in RECORDED_WALLAROO_500:
             problems.append(f"an unrecorded 500: {message!r}")
+    elif kind == "inference":  # the engine's {code, status, error, source}, or the MLOps {msg, code}
+        if set(body) == {"msg", "code"} and body["code"] == status:
+            message = body.get("msg")
+        elif set(body) == {"code", "status", "error", "source"} and body["code"] == status \
+                and body["status"] == "error" and body["source"] in ("engine", "platform"):
+            message = body.get("error")
+        else:
+            problems.append(f"neither the engine's {{code={status}, status, error, source}} nor {{msg, code}}: {body}")
     elif kind == "graphql":
         problems.extend(graphql_error_problems(body))
         message = body["errors"][0]["message"] if not problems else "-"

@@ -53,6 +53,14 @@ WALLAROO_SCENARIO: dict[str, Any] = {
         {"name": "clone-team", "models": [1, 2], "pipelines": [3],
          "members": [{"user": "clone-admin", "user_type": "OWNER"}, {"user": "clone-member"}]},
     ],
+    # the catalog: a model with a version (and its config), a deployed pipeline, a registered rule
+    "models": [{"name": "clone-model", "workspace": "clone-team", "versions": [
+        {"version": "00000000-0000-4000-8000-000000000001", "file_base64": "bm90IG9ubng=",
+         "config": {"tensor_fields": ["tensor"]}}]}],
+    "pipelines": [{"name": "clone-pipeline", "workspace": "clone-team", "versions": [{"definition": {"steps": [
+        {"ModelInference": {"models": [{"name": "clone-model", "version": "00000000-0000-4000-8000-000000000001"}]}}
+    ]}}], "deployment": {"engine_config": {"engine": {"cpu": 1}}}}],
+    "inference": [{"model": "clone-model", "outputs": {"output": [1.0]}}],
 }
 SCENARIOS = {"modelarts": {"name": "clone-coverage", "modelarts": MODELARTS_SCENARIO},
              "wallaroo": {"name": "clone-coverage", "wallaroo": WALLAROO_SCENARIO}}

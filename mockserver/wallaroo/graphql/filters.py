@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from ..catalog.graphql import COLUMNS as CATALOG_COLUMNS
 from . import errors as gql_errors
 from .tables import Context
 
@@ -49,10 +50,9 @@ TABLES: dict[str, tuple[dict[str, str], dict[str, Relationship]]] = {
         {"user_id": "String", "workspace_id": "bigint"},
         {"workspace": Relationship("workspace", False, workspace_of)},
     ),
-    "models": ({"id": "bigint", "updated_at": "timestamptz"}, {}),
-    "model": ({"id": "bigint"}, {}),
-    "pipeline": ({"id": "bigint"}, {}),
 }
+# the models, pipelines and deployments tables: columns only (no filtering through relationships)
+TABLES.update({table: (columns, {}) for table, columns in CATALOG_COLUMNS.items()})
 
 
 def _null_value(type_name: str) -> gql_errors.HasuraError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..catalog.graphql import install as install_catalog
 from . import errors as gql_errors
 from .filters import check_nulls, equality, matches, selected, workspace_of
 from .tables import ConflictRule, Context, MemberInsert
@@ -107,15 +108,11 @@ def install_resolvers(schema: Any) -> None:
         "workspace",
         users=_table_resolver("workspace_users", lambda ctx, row, _: ctx.tables.workspace_user_rows(
             ctx.caller, workspace_id=row["id"])),
-        # the store knows the ids of a workspace's models and pipelines, nothing else
-        models=_table_resolver("models", lambda ctx, row, _: [{"id": model_id, "updated_at": None}
-                                                              for model_id in row["model_ids"]]),
-        pipelines=_table_resolver("pipeline", lambda ctx, row, _: [{"id": pipeline_id}
-                                                                   for pipeline_id in row["pipeline_ids"]]),
         user_default_workspaces=_table_resolver(
             "user_default_workspace", lambda ctx, row, _: [
                 link for link in ctx.tables.default_workspace_rows(ctx.caller) if link["workspace_id"] == row["id"]]),
     )
-    resolvers_of("models", models=_table_resolver("model", lambda ctx, row, _: []))
+    # models, pipelines, deployments, and a workspace's models and pipelines
+    install_catalog(schema, _table_resolver, equality)
     resolvers_of("workspace_users", workspace=lambda row, info: workspace_of(info.context, row))
     resolvers_of("user_default_workspace", workspace=lambda row, info: workspace_of(info.context, row))

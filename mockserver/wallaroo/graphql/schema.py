@@ -3,9 +3,9 @@
 Written for this project from Hasura's naming conventions (``<table>_bool_exp``,
 ``<table>_order_by``, ``<table>_on_conflict``, ``<table>_mutation_response``...) and the
 operations the ``wallaroo`` SDK sends for workspaces and users. Only the tables the store
-holds are here: ``workspace``, ``workspace_users`` and ``user_default_workspace``, plus
-id-only stubs of the ``models`` / ``model`` / ``pipeline`` rows a workspace lists. A field
-or argument missing here is refused by validation, as Hasura refuses unknown fields.
+holds are here: ``workspace``, ``workspace_users`` and ``user_default_workspace``, plus the
+models, pipelines and deployments tables of ``mockserver/wallaroo/catalog/graphql.py``. A
+field or argument missing here is refused by validation, as Hasura refuses unknown fields.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-SDL = '''
+from ..catalog.graphql import SDL as CATALOG_SDL
+
+WORKSPACE_SDL = '''
 schema {
   query: query_root
   mutation: mutation_root
@@ -290,60 +292,10 @@ input user_default_workspace_on_conflict {
   update_columns: [user_default_workspace_update_column!]! = []
   where: user_default_workspace_bool_exp
 }
-
-"""a model (its versions are the nested "models"); the mock knows its id only"""
-type models {
-  id: bigint!
-  """the model's versions (none known to the mock)"""
-  models(limit: Int, offset: Int, order_by: [model_order_by!], where: model_bool_exp): [model!]!
-}
-
-input models_bool_exp {
-  _and: [models_bool_exp!]
-  _not: models_bool_exp
-  _or: [models_bool_exp!]
-  id: bigint_comparison_exp
-}
-
-input models_order_by {
-  id: order_by
-  """accepted; the mock keeps no update times, so rows stay in id order"""
-  updated_at: order_by
-}
-
-"""a model version"""
-type model {
-  id: bigint!
-}
-
-input model_bool_exp {
-  _and: [model_bool_exp!]
-  _not: model_bool_exp
-  _or: [model_bool_exp!]
-  id: bigint_comparison_exp
-}
-
-input model_order_by {
-  id: order_by
-}
-
-"""a pipeline; the mock knows its id only"""
-type pipeline {
-  id: bigint!
-}
-
-input pipeline_bool_exp {
-  _and: [pipeline_bool_exp!]
-  _not: pipeline_bool_exp
-  _or: [pipeline_bool_exp!]
-  id: bigint_comparison_exp
-}
-
-input pipeline_order_by {
-  id: order_by
-}
 '''
 
+# the models, pipelines and deployments tables (mockserver/wallaroo/catalog/graphql.py)
+SDL = WORKSPACE_SDL + CATALOG_SDL
 
 def install_scalars(schema: Any) -> None:
     from graphql import GraphQLError

@@ -1,0 +1,315 @@
+"""Inference without an engine: decoding the three body formats, deterministic outputs,
+and answers in the recorded shapes.
+
+Formats (what the SDK sends): pandas-records JSON (``application/json;
+format=pandas-records``), an Arrow IPC *file* (``application/vnd.apache.arrow.file``) and
+Wallaroo's own JSON (``application/json; format=wallaroo``). Answers carry ``time`` (epoch
+ms), ``in.<column>``, ``out.<output>`` and ``anomaly.count`` per row, flattened with the
+``dataset.separator`` the SDK sends, or nested (``in``/``out`` objects, ``check_failures``,
+``metadata``) without it.
+
+Outputs (docs/wallaroo.md, "Inference outputs"): a pipeline's steps run in order, each
+model step turning its input row into one value per model output, by the first of
+1. the pipeline's registered rule, 2. the model's registered rule, 3. the default rule:
+output *i* echoes input column *i* (the last column when there are fewer) when its number
+of elements fits the output's declared shape, else zeros of the declared shape (one zero
+when the shape is unknown). Values are flat lists of numbers (``float`` outputs as
+floats, integer outputs as ints). pyarrow is imported for Arrow bodies only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import exceptions as errors
+from .records import InferenceRule, Tensor, thaw
+
+#: a registered function: one input row (column -> value) -> {output name: value}
+RowFunction = Callable[[dict[str, Any]], dict[str, Any]]
+_INTEGER_TYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+#: the most rows one request may carry (the body cap bounds the bytes; this the work)
+MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class StepModel:
+    """One model step as inference needs it."""
+
+    name: str
+    sha: str
+    inputs: tuple[Tensor, ...]
+    outputs: tuple[Tensor, ...]
+    rule: InferenceRule | None
+
+
+@dataclass
+class Batch:
+    rows: list[dict[str, Any]]
+    #: the Arrow table the rows came from (its columns are answered back as they came)
+    table: Any = None
+
+
+# == decoding =============================================================================
+def _check_rows(rows: Any) -> list[dict[str, Any]]:
+    if not isinstance(rows, list) or not rows:
+        raise errors.InferenceBadInput("expected a non-empty list of records, one object per row")
+    if len(rows) > MAX_ROWS:
+        raise errors.InferenceBadInput(f"too many rows: at most {MAX_ROWS} per request")
+    columns = None
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict) or not row:
+            raise errors.InferenceBadInput(f"row {index} is not an object of input columns")
+        if columns is None:
+            columns = list(row)
+        elif list(row) != columns:
+            raise errors.InferenceBadInput(f"row {index} has the columns {sorted(row)}, row 0 has {sorted(columns)}: "
+                                           "every row needs the same input columns")
+        for column, value in row.items():
+            _check_value(column, value)
+    return rows
+
+
+def _check_value(column: str, value: Any) -> None:
+    if value is None:
+        raise errors.InferenceBadInput("tensor values may not be null")
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif item is None:
+            raise errors.InferenceBadInput("tensor values may not be null")
+        elif isinstance(item, bool) or not isinstance(item, (int, float, str)):
+            raise errors.InferenceBadInput(f"input column '{column}' holds a value that is not a number, a string "
+                                           "or a list of them")
+
+
+def decode_records(body: bytes) -> Batch:
+    """pandas-records: ``[{"column": value, ...}, ...]``."""
+    try:
+        rows = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise errors.InferenceBadInput(f"the body is not JSON: {error}") from None
+    return Batch(_check_rows(rows))
+
+
+def decode_wallaroo_json(body: bytes) -> Batch:
+    """Wallaroo JSON: a list of records, or one object of columns (each a list of row values)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise errors.InferenceBadInput(f"the body is not JSON: {error}") from None
+    if isinstance(value, dict):
+        lengths = {len(column) if isinstance(column, list) else -1 for column in value.values()}
+        if not value or -1 in lengths or len(lengths) != 1:
+            raise errors.InferenceBadInput("expected an object of input columns, each a list with one value per row")
+        count = lengths.pop()
+        value = [{name: column[index] for name, column in value.items()} for index in range(count)]
+    return Batch(_check_rows(value))
+
+
+def decode_arrow(body: bytes) -> Batch:
+    """An Arrow IPC file (the format the SDK writes); an Arrow stream is accepted too."""
+    import pyarrow as pa
+
+    try:
+        table = pa.ipc.open_file(pa.py_buffer(body)).read_all()
+    except (pa.ArrowInvalid, pa.ArrowException, OSError):
+        try:
+            table = pa.ipc.open_stream(pa.py_buffer(body)).read_all()
+        except (pa.ArrowInvalid, pa.ArrowException, OSError):
+            raise errors.InferenceBadInput("the body is not an Arrow IPC file") from None
+    if table.num_rows > MAX_ROWS:
+        raise errors.InferenceBadInput(f"too many rows: at most {MAX_ROWS} per request")
+    return Batch(_check_rows(table.to_pylist()), table=table)
+
+
+# == outputs ================================================================================
+def _flat(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        return [value]
+    flat: list[Any] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        else:
+            flat.append(item)
+    return flat
+
+
+def _typed(values: list[Any], tensor: Tensor, model: str) -> list[Any]:
+    if tensor.dtype == "string":
+        return [str(v) for v in values]
+    integer = tensor.dtype in _INTEGER_TYPES or tensor.dtype == "bool"
+    typed = []
+    for v in values:
+        if isinstance(v, str):
+            try:
+                v = float(v)
+            except ValueError:
+                raise errors.InferenceBadInput(f"model '{model}' expects numbers for '{tensor.name}', got '{v}'") \
+                    from None
+        if isinstance(v, float) and not math.isfinite(v):
+            v = 0.0
+        typed.append(int(v) if integer else float(v))
+    return typed
+
+
+def default_outputs(row: dict[str, Any], outputs: tuple[Tensor, ...], model: str) -> dict[str, Any]:
+    """The documented default rule (echo when the shape allows, else zeros)."""
+    columns = list(row.values())
+    answer = {}
+    for index, tensor in enumerate(outputs):
+        expected = tensor.per_row()
+        source = _flat(columns[min(index, len(columns) - 1)]) if columns else []
+        if source and (expected is None or len(source) == expected):
+            answer[tensor.name] = _typed(source, tensor, model)
+        else:
+            answer[tensor.name] = _typed([0] * (expected or 1), tensor, model)
+    return answer
+
+
+def zero_outputs(outputs: tuple[Tensor, ...], model: str) -> dict[str, Any]:
+    return {tensor.name: _typed([0] * (tensor.per_row() or 1), tensor, model) for tensor in outputs}
+
+
+def _apply(rule: InferenceRule | None, row: dict[str, Any], outputs: tuple[Tensor, ...],
+           model: str) -> dict[str, Any] | None:
+    """A registered rule's answer for one row; None: no rule (fall through)."""
+    if rule is not None and rule.function is not None:
+        try:
+            answer = rule.function(dict(row))
+        except Exception as error:  # a test's own function failed: the engine's 500, with why
+            raise errors.InferenceFailed(f"Internal processing error: the registered inference function raised "
+                                         f"{type(error).__name__}: {error}") from None
+        if not isinstance(answer, dict):
+            raise errors.InferenceFailed("Internal processing error: the registered inference function must return "
+                                         "a dict of output name -> value")
+        return answer
+    if rule is None or rule.kind == "default":
+        return None
+    if rule.kind == "outputs":
+        return thaw(rule.outputs)  # type: ignore[no-any-return]
+    if rule.kind == "zeros":
+        return zero_outputs(outputs, model)
+    if rule.kind == "echo":
+        return {f"{name}": value for name, value in row.items()}
+    raise errors.InferenceFailed(f"Internal processing error: the inference rule '{rule.kind}' is not available")
+
+
+def run(batch: Batch, steps: list[StepModel], pipeline_rule: InferenceRule | None) -> list[dict[str, Any]]:
+    """One output object per row: the last step's outputs (a pipeline without model steps
+    echoes its input)."""
+    results = []
+    for row in batch.rows:
+        pipeline_answer = _apply(pipeline_rule, row, steps[-1].outputs if steps else (), "pipeline")
+        if pipeline_answer is not None:
+            results.append(pipeline_answer)
+            continue
+        current: dict[str, Any] = dict(row)
+        for step in steps:
+            answer = _apply(step.rule, current, step.outputs, step.name)
+            current = answer if answer is not None else default_outputs(current, step.outputs, step.name)
+        results.append(current)
+    return results
+
+
+# == answers ===================================================================================
+@dataclass(frozen=True)
+class Shape:
+    """What the query string asks for: ``dataset[]``, ``dataset.exclude[]``, ``dataset.separator``
+    (flattened when given or when ``dataset.flatten`` is true)."""
+
+    include: tuple[str, ...] = ("*",)
+    exclude: tuple[str, ...] = ()
+    separator: str | None = None
+
+    def wants(self, part: str) -> bool:
+        if part in self.exclude:
+            return False
+        return "*" in self.include or part in self.include
+
+
+def records(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, shape: Shape,
+            metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """The JSON answer: one record per row."""
+    answer = []
+    for row, out in zip(batch.rows, outputs):
+        record: dict[str, Any] = {}
+        if shape.wants("time"):
+            record["time"] = time_ms
+        nested: list[tuple[str, Any]] = []
+        if shape.wants("in"):
+            nested.append(("in", row))
+        if shape.wants("out"):
+            nested.append(("out", out))
+        if shape.separator is None:
+            record.update(nested)
+            if shape.wants("check_failures"):
+                record["check_failures"] = []
+            if shape.wants("metadata"):
+                record["metadata"] = metadata
+        else:
+            sep = shape.separator
+            for prefix, values in nested:
+                for name, value in values.items():
+                    record[f"{prefix}{sep}{name}"] = value
+            if shape.wants("anomaly"):
+                record[f"anomaly{sep}count"] = 0
+            if shape.wants("metadata"):
+                for name, value in metadata.items():
+                    record[f"metadata{sep}{name}"] = value
+        answer.append(record)
+    return answer
+
+
+def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, shape: Shape,
+               metadata: dict[str, Any]) -> bytes:
+    """The Arrow answer: ``time`` int64 ms, the input columns as they came, ``out.*`` lists of
+    float (not null), ``anomaly.count`` uint32 (the recorded types)."""
+    import pyarrow as pa
+
+    sep = shape.separator if shape.separator is not None else "."
+    columns: dict[str, Any] = {}
+    required: set[str] = set()  # the recorded not-null columns
+    if shape.wants("time"):
+        columns["time"] = pa.array([time_ms] * len(batch.rows), type=pa.int64())
+    if shape.wants("in") and batch.table is not None:
+        for name in batch.table.column_names:
+            columns[f"in{sep}{name}"] = batch.table.column(name)
+    if shape.wants("out") and outputs:
+        for name in outputs[0]:
+            values = [out.get(name) for out in outputs]
+            try:
+                columns[f"out{sep}{name}"] = _out_array(pa, values)
+                required.add(f"out{sep}{name}")
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as error:
+                raise errors.InferenceFailed(f"Internal processing error: output '{name}' cannot be written as "
+                                             f"Arrow: {error}") from None
+    if shape.wants("anomaly"):
+        columns[f"anomaly{sep}count"] = pa.array([0] * len(batch.rows), type=pa.uint32())
+        required.add(f"anomaly{sep}count")
+    if shape.wants("metadata"):
+        for name, value in metadata.items():
+            columns[f"metadata{sep}{name}"] = pa.array([json.dumps(value) if not isinstance(value, str) else value]
+                                                       * len(batch.rows), type=pa.string())
+    schema = pa.schema([pa.field(name, column.type, nullable=name not in required or column.null_count > 0)
+                        for name, column in columns.items()])
+    table = pa.Table.from_arrays(list(columns.values()), schema=schema)
+    sink = io.BytesIO()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def _out_array(pa: Any, values: list[Any]) -> Any:
+    if all(isinstance(v, list) and all(isinstance(x, float) for x in _flat(v)) for v in values):
+        inner = pa.field("inner", pa.float32(), nullable=False)
+        return pa.array([_flat(v) for v in values], type=pa.list_(inner))
+    return pa.array(values)
