@@ -146,6 +146,7 @@ class Catalog:
             now, stamp = self._now(), self._stamp()
             family_id = data.model_names.get((workspace.id, upload.name))
             version_id = data.next_model_version_id
+            walk: tuple[str, ...]
             if upload.convert:
                 walk = ((PENDING_LOAD_NATIVE, ATTEMPTING_LOAD_NATIVE, READY) if upload.framework in NATIVE_FRAMEWORKS
                         else (PENDING_LOAD_CONTAINER, ATTEMPTING_LOAD_CONTAINER, READY))

@@ -17,7 +17,7 @@ TAGS = [
      "(`Starting` for the scenario's `deployment_starting_seconds`, then `Running`; 404 from "
      "`status/get_deployment` once undeployed) and inference at `/v1/api/pipelines/infer/<deploy_id>-<id>/<name>`."},
 ]
-BEARER = [{"wallarooBearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"wallarooBearer": []}]
 _ID = integer(minimum=0)
 _STAMP = string("ISO 8601 with offset.", format="date-time")
 

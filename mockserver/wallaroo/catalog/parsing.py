@@ -76,7 +76,7 @@ def upload(*, convert: bool) -> Upload:
         return Upload(name=metadata.str("name", required=True, nullable=False),
                       workspace_id=metadata.int("workspace_id", required=True, nullable=False, minimum=0),
                       visibility=visibility, framework=framework, conversion=_conversion(conversion_body, framework),
-                      file_name=stored.filename.rsplit("/", 1)[-1], data=stored.read(), convert=convert,
+                      file_name=(stored.filename or "").rsplit("/", 1)[-1], data=stored.read(), convert=convert,
                       input_schema=_schema(metadata.value.get("input_schema"), "input_schema"),
                       output_schema=_schema(metadata.value.get("output_schema"), "output_schema"))
     try:

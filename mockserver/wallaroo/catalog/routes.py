@@ -24,7 +24,8 @@ def catalog() -> Catalog:
 
 
 def caller() -> Any:
-    return current().state["wallaroo"].authenticate(request.headers.get("Authorization"))
+    return current().state["wallaroo"].authenticate(  # type: ignore[attr-defined]
+        request.headers.get("Authorization"))
 
 
 def ok(body: Any, status: int = 200) -> Response:
