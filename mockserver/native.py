@@ -29,6 +29,14 @@ def native_available() -> bool:
     return True
 
 
+def _compiled() -> Any:
+    """granian's compiled module, typed loosely: the stubs it ships lag behind its signatures
+    (``WSGIWorker`` takes an IPC slot and metrics the stubs do not list)."""
+    import granian._granian as compiled
+
+    return compiled
+
+
 class _Dropped:
     """A response body that fails before its first byte: granian then closes the connection
     without sending a status line, which clients see as a dropped connection."""
@@ -104,8 +112,6 @@ class NativeServer:
     name = "granian"
 
     def __init__(self, app: Any, host: str, port: int, *, threads: int, on_crash: Any) -> None:
-        from granian._granian import SocketHolder
-
         self.app = app
         self.host = host
         self.threads = max(threads, NATIVE_PY_THREADS)
@@ -125,14 +131,12 @@ class NativeServer:
             self._socket.close()
             raise
         self.port = int(self._socket.getsockname()[1])
-        self._holder = SocketHolder(os.dup(self._socket.fileno()), False, 1024)
+        self._holder: Any = _compiled().SocketHolder(os.dup(self._socket.fileno()), False, 1024)
         self._signal: Any = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        from granian._granian import WorkerSignal
-
-        self._signal = WorkerSignal()
+        self._signal = _compiled().WorkerSignal()
         ready = threading.Event()
         failure: list[BaseException] = []
         self._thread = threading.Thread(target=self._run, args=(ready, failure), name=f"mockserver:{self.port}",
@@ -146,14 +150,13 @@ class NativeServer:
         import asyncio
 
         from granian._futures import _new_cbscheduler
-        from granian._granian import WSGIWorker
         from granian.http import HTTP1Settings
 
         loop = asyncio.new_event_loop()
         stopped = threading.Event()
         try:
             self._signal.add_cb(stopped.set)
-            worker = WSGIWorker(
+            worker = _compiled().WSGIWorker(
                 1, (None, self._holder), None,
                 1,  # Rust runtime threads: parsing and I/O (the app runs on the Python threads below)
                 512,  # Rust blocking threads
