@@ -128,7 +128,7 @@ def _measure_size(size: int, budget: float) -> dict[str, float]:
             workspaces, json={"name": f"new-{next(counter)}"}, headers=modelarts_headers)),
     }
     # creating adds to the store: few enough calls that N stays N
-    creates = max(5, min(200, size // 5))
+    creates = max(20, min(200, size // 5))
     for label, call in calls.items():
         server.reset()  # each call starts from the same store
         adds = "create" in label or "insert" in label
