@@ -230,7 +230,8 @@ def snapshot_data(data: Any) -> Any:
     changes to either, however made, are undone."""
     copied = shallow_copy(data)
     for name, value in copied.__dict__.items():
-        if dataclasses.is_dataclass(value) and not value.__dataclass_params__.frozen:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type) \
+                and not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
             copied.__dict__[name] = shallow_copy(value)
     return copied
 
