@@ -9,7 +9,6 @@ its input before changing anything, so a rejected call leaves the data as it was
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import hashlib
 import weakref
@@ -20,6 +19,7 @@ from . import exceptions as errors
 from . import records, scenario
 from .access import AccessRules
 from .iam import IamOperations
+from .orders import SortedBlocks
 from .quotas import BY_RESOURCE, CATALOGUE, UNLIMITED
 from .records import (ACTION_CREATE, ACTION_DELETE, ACTION_GET, ACTION_GET_QUOTAS, ACTION_LIST, ACTION_UPDATE,
                       ACTION_UPDATE_QUOTAS, AUTH_TYPES, DEFAULT_WORKSPACE_NAME, ORDERS, SORT_KEYS, USER_FIELDS,
@@ -36,8 +36,8 @@ _SORT_KEY: dict[str, Callable[[Workspace], tuple[Any, ...]]] = {
     "update_time": lambda w: (w.update_time, w.name, w.id),
     "status": lambda w: (w.status, w.name, w.id),
 }
-#: a cached order: (the data, its revision, the sort keys, the workspaces), ascending
-_Order = tuple[Any, int, list[tuple[Any, ...]], list[Workspace]]
+#: a cached order: (the data, its revision, the workspaces in ascending order)
+_Order = tuple[Any, int, SortedBlocks[Workspace]]
 
 
 class ModelArtsBackend(IamOperations, AccessRules):
@@ -90,7 +90,7 @@ class ModelArtsBackend(IamOperations, AccessRules):
             elif self._is_gone(workspace, now_ms):
                 self._remove(workspace)
 
-    def _ordered(self, project_id: str, sort_by: str) -> list[Workspace]:
+    def _ordered(self, project_id: str, sort_by: str) -> SortedBlocks[Workspace]:
         """The project's workspaces in ascending (sort key, name, id) order, sorted once per revision.
 
         Ids are unique, so the descending order is exactly this one reversed.
@@ -99,15 +99,16 @@ class ModelArtsBackend(IamOperations, AccessRules):
         table = data.workspaces.get(project_id, {})
         slot = (project_id, sort_by)
         cached = self._orders.get(slot)
-        if cached is not None and cached[0]() is data and cached[1] == data.revision and len(cached[3]) == len(table):
-            return cached[3]
+        if cached is not None and cached[0]() is data and cached[1] == data.revision and len(cached[2]) == len(table):
+            return cached[2]
         key = _SORT_KEY[sort_by]
-        ordered = sorted(table.values(), key=key)
+        in_order = sorted(table.values(), key=key)
+        ordered = SortedBlocks([key(w) for w in in_order], in_order)
         at_mark = data.changes.original(data)
         if at_mark is None or at_mark.revision != data.revision:
             # an order of changed workspaces: gone after a reset (one of the baseline stays)
             data.changes.item(self._orders, slot)
-        self._orders[slot] = (weakref.ref(data), data.revision, [key(w) for w in ordered], ordered)
+        self._orders[slot] = (weakref.ref(data), data.revision, ordered)
         return ordered
 
     def _sort_keys(self, workspace: Workspace) -> dict[str, tuple[Any, ...]]:
@@ -125,24 +126,15 @@ class ModelArtsBackend(IamOperations, AccessRules):
             cached = self._orders.get(slot)
             if cached is None or cached[0]() is not data or cached[1] != revision:
                 continue
-            keys, ordered = cached[2], cached[3]
-            if removed is not None:
-                index = bisect.bisect_left(keys, removed[sort_by])
-                if index == len(keys) or keys[index] != removed[sort_by]:  # not there: sorted again later
-                    data.changes.item(self._orders, slot)
-                    del self._orders[slot]
-                    continue
+            ordered = cached[2]
             if data.changes.first(self._orders, slot):  # the saved order stays as it was
-                keys, ordered = keys.copy(), ordered.copy()
-            if removed is not None:
-                index = bisect.bisect_left(keys, removed[sort_by])
-                del keys[index], ordered[index]
+                ordered = ordered.copy()
+            if removed is not None and not ordered.remove(removed[sort_by]):
+                del self._orders[slot]  # not where it should be: sorted again when asked
+                continue
             if added is not None:
-                new_key = key(added)
-                index = bisect.bisect_left(keys, new_key)
-                keys.insert(index, new_key)
-                ordered.insert(index, added)
-            self._orders[slot] = (cached[0], data.revision, keys, ordered)
+                ordered.insert(key(added), added)
+            self._orders[slot] = (cached[0], data.revision, ordered)
 
     def _remove(self, workspace: Workspace) -> None:
         """Drop a workspace for good (its orders kept right)."""
@@ -223,7 +215,7 @@ class ModelArtsBackend(IamOperations, AccessRules):
             start = query.offset * query.limit  # offset is a page number (docs/modelarts.md)
             if query.enterprise_project_id is not None or query.name or query.filter_accessible:
                 needle = (query.name or "").lower()
-                selected = [w for w in (reversed(ordered) if descending else ordered)
+                selected = [w for w in (reversed(ordered) if descending else iter(ordered))
                             if (query.enterprise_project_id is None
                                 or w.enterprise_project_id == query.enterprise_project_id)
                             and (not needle or needle in w.name.lower())
@@ -233,9 +225,9 @@ class ModelArtsBackend(IamOperations, AccessRules):
                 total = len(ordered)
                 if descending:
                     stop = max(0, total - start)
-                    page = ordered[max(0, stop - query.limit):stop][::-1]
+                    page = ordered.slice(max(0, stop - query.limit), stop)[::-1]
                 else:
-                    page = ordered[start:start + query.limit]
+                    page = ordered.slice(start, start + query.limit)
             return {"total_count": total, "count": len(page), "workspaces": [self._item(w) for w in page]}
 
     def create_workspace(self, caller: Caller, project_id: str, body: WorkspaceInput) -> dict[str, Any]:

@@ -10,11 +10,14 @@ baseline, order included (``export_state()`` compared whole, but the clock).
 
 from __future__ import annotations
 
+import bisect
+import random
 from typing import Any
 
 import pytest
 
 from mockserver import MockServer
+from mockserver.modelarts.orders import SortedBlocks
 from mockserver.modelarts.parsing import WorkspaceInput
 from mockserver.modelarts.quotas import CATALOGUE
 from mockserver.state import Changes
@@ -214,3 +217,28 @@ def test_changes_log_and_undo_each_kind_of_slot():
     changes.begin()
     with pytest.raises(RuntimeError, match="transaction open"):
         changes.undo()
+
+
+def test_sorted_blocks_follow_inserts_and_removes_and_never_change_a_shared_block():
+    rng = random.Random(7)
+    keys = sorted(rng.sample(range(10**6), 3_000))
+    base = SortedBlocks(keys, [f"item-{key}" for key in keys])
+    snapshot = list(base)
+    changed, reference = base.copy(), list(keys)
+    for _ in range(4_000):  # enough inserts in one region to split blocks, removes to empty some
+        if rng.random() < 0.6:
+            key = rng.choice([rng.randrange(10**6), rng.randrange(1000)])
+            if key not in reference:
+                changed.insert(key, f"item-{key}")
+                bisect.insort(reference, key)
+        elif reference:
+            key = rng.choice(reference)
+            assert changed.remove(key)
+            reference.remove(key)
+        assert not changed.remove(-1)
+    expected = [f"item-{key}" for key in reference]
+    assert list(changed) == expected and len(changed) == len(reference)
+    assert list(reversed(changed)) == expected[::-1]
+    for start, stop in [(0, 10), (500, 1600), (len(expected) - 3, len(expected) + 5), (0, 0)]:
+        assert changed.slice(start, stop) == expected[start:stop]
+    assert list(base) == snapshot, "the order the copy came from is unchanged"
