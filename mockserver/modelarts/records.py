@@ -156,7 +156,7 @@ class Workspace:
     #: its place in its project's creation order (the default workspace first): a reset puts
     #: a deleted workspace back at the end of its table, so whatever shows the creation
     #: order (exports, ``workspaces()``) goes by this, not by the table's order
-    place: int = 0
+    place: int = field(default=0, compare=False)
 
     @property
     def is_default(self) -> bool:

@@ -16,7 +16,6 @@ import pytest
 from mockserver import MockServer
 from mockserver.modelarts import ModelArtsBackend
 from mockserver.modelarts import exceptions as modelarts_errors
-from mockserver.modelarts.backend import ModelArtsBackend
 from mockserver.modelarts.parsing import ListQuery, WorkspaceInput
 from mockserver.modelarts.records import free_workspace_id
 from mockserver.state import ScenarioError
