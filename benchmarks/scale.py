@@ -9,7 +9,13 @@ own cost. Per store size:
 * Wallaroo ``workspaces/create``;
 * ModelArts ``GET /v1/{project}/workspaces?limit=10`` (a page: must not grow with the
   store), ``GET .../workspaces/{id}`` and ``POST .../workspaces``;
-* ``reset()`` when that store is the baseline (it copies the baseline).
+* ``reset()`` when that store is the baseline and nothing changed, and after ten touched
+  records (five creates in each API): it undoes the changes, it copies nothing;
+* single-item calls, which must cost the same whatever the store holds (issue 13, item
+  4: within 1.5x from 1 000 to 100 000 workspaces per API): a Wallaroo login, create and
+  GraphQL insert, a ModelArts page, a page right after a create, show, update, create;
+* a GraphQL insert against a REST create at the same size (a mutation is a transaction
+  that undoes only what it changed when it fails).
 
 Workspaces are added one by one with each backend's Python API (Wallaroo's
 ``create_workspace``, ModelArts' ``add_workspace``), as a test would.
@@ -31,6 +37,14 @@ from .common import Report, expect_status, median
 PAGE_LIMIT = 10
 #: a paginated listing may grow by at most this share of the store's growth
 PAGE_GROWTH_SHARE = 0.1
+#: single-item calls: at most this much slower with 100 000 workspaces than with 1 000
+SINGLE_ITEM_GROWTH = 1.5
+#: the calls that work on one item (or one page): their cost must not follow the store
+SINGLE_ITEM_CALLS = ("wallaroo login", "wallaroo create", "wallaroo graphql insert",
+                     f"modelarts page (limit={PAGE_LIMIT})", "modelarts page after a create", "modelarts show",
+                     "modelarts update", "modelarts create", "reset after 10 touched")
+TOKEN_PATH = "/auth/realms/master/protocol/openid-connect/token"
+INSERT = "mutation($name: String!) { insert_workspace_one(object: {name: $name}) { id } }"
 
 
 def _timed(call: Callable[[], Any], *, budget: float, minimum: int = 3, maximum: int = 2000) -> float:
@@ -75,28 +89,72 @@ def _measure_size(size: int, budget: float) -> dict[str, float]:
     _fill_modelarts(server, project_id, size - 1)  # plus the default workspace "0"
     modelarts_headers = {"X-Auth-Token": server.modelarts.issue_token("modelarts-dev", project_id)}
     server.state.load([], as_baseline=True)  # the filled store becomes what reset() restores
-    figures = {"reset (N as baseline)": _timed(server.reset, budget=budget, minimum=1, maximum=200)}
     client = server.test_client()
     counter = iter(range(10**9))
     workspaces = f"/v1/{project_id}/workspaces"
+
+    def touch_ten() -> None:
+        for _ in range(5):
+            expect_status(client.post("/v1/api/workspaces/create", json={"workspace_name": f"touch-{next(counter)}"},
+                                      headers=wallaroo_headers))
+            expect_status(client.post(workspaces, json={"name": f"touch-{next(counter)}"}, headers=modelarts_headers))
+
+    figures = {"reset (nothing changed)": _timed(server.reset, budget=budget, minimum=1, maximum=200),
+               "reset after 10 touched": _timed_after(touch_ten, server.reset, budget=budget)}
     middle = f"{size // 2:032x}" if size > 1 else "0"
+
+    def page_after_create() -> None:
+        expect_status(client.post(workspaces, json={"name": f"paged-{next(counter)}"}, headers=modelarts_headers))
+        expect_status(client.get(f"{workspaces}?limit={PAGE_LIMIT}&offset=0", headers=modelarts_headers))
+
     calls: dict[str, Callable[[], Any]] = {
+        "wallaroo login": lambda: expect_status(client.post(TOKEN_PATH, data={
+            "grant_type": "password", "client_id": "sdk-client", "username": BENCH_USER, "password": "developer"})),
         "wallaroo list (all N)": lambda: expect_status(client.post(LIST_PATH, json={}, headers=wallaroo_headers)),
         "wallaroo list (1 user's)": lambda: expect_status(
             client.post(LIST_PATH, json={"user_id": member.id}, headers=wallaroo_headers)),
         "wallaroo create": lambda: expect_status(client.post(
             "/v1/api/workspaces/create", json={"workspace_name": f"new-{next(counter)}"}, headers=wallaroo_headers)),
+        "wallaroo graphql insert": lambda: _graphql_ok(client.post(
+            "/v1/graphql", json={"query": INSERT, "variables": {"name": f"gql-{next(counter)}"}},
+            headers=wallaroo_headers)),
         f"modelarts page (limit={PAGE_LIMIT})": lambda: expect_status(
             client.get(f"{workspaces}?limit={PAGE_LIMIT}&offset=0", headers=modelarts_headers)),
+        "modelarts page after a create": page_after_create,
         "modelarts show": lambda: expect_status(client.get(f"{workspaces}/{middle}", headers=modelarts_headers)),
+        "modelarts update": lambda: expect_status(client.put(
+            f"{workspaces}/{middle}", json={"description": f"d-{next(counter)}"}, headers=modelarts_headers)),
         "modelarts create": lambda: expect_status(client.post(
             workspaces, json={"name": f"new-{next(counter)}"}, headers=modelarts_headers)),
     }
     # creating adds to the store: few enough calls that N stays N
-    creates = max(5, min(200, size // 5))
+    creates = max(20, min(200, size // 5))
     for label, call in calls.items():
-        figures[label] = _timed(call, budget=budget, maximum=creates if "create" in label else 2000)
+        server.reset()  # each call starts from the same store
+        adds = "create" in label or "insert" in label
+        figures[label] = _timed(call, budget=budget, maximum=creates if adds else 2000)
+    server.reset()
     return figures
+
+
+def _timed_after(prepare: Callable[[], Any], call: Callable[[], Any], *, budget: float, minimum: int = 3,
+                 maximum: int = 200) -> float:
+    """Median seconds of ``call`` alone, each time right after ``prepare``."""
+    samples: list[float] = []
+    started = time.perf_counter()
+    while len(samples) < maximum and (len(samples) < minimum or time.perf_counter() - started < budget):
+        prepare()
+        before = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - before)
+    return median(samples)
+
+
+def _graphql_ok(response: Any) -> None:
+    expect_status(response)
+    body = response.get_json()
+    if "errors" in body:
+        raise AssertionError(f"GraphQL refused the insert: {body['errors']}")
 
 
 def scale(report: Report, *, sizes: tuple[int, ...], budget: float) -> None:
@@ -120,6 +178,22 @@ def scale(report: Report, *, sizes: tuple[int, ...], budget: float) -> None:
         report.target("page-scaling", store_growth * PAGE_GROWTH_SHARE / growth, 1.0,
                       f"(store growth x {PAGE_GROWTH_SHARE:g}) / page-time growth: a page of {PAGE_LIMIT} must not "
                       "slow down in proportion to the store")
+        report.line(f"  single-item calls, {large:,} vs {small:,} workspaces per API (ratio of medians; target "
+                    f"<= {SINGLE_ITEM_GROWTH:g}x):")
+        ratios = {label: figures[large][label] / figures[small][label] for label in SINGLE_ITEM_CALLS}
+        report.table(["call", f"{small:,}", f"{large:,}", "ratio"],
+                     [[label, _fmt(figures[small][label]), _fmt(figures[large][label]), f"{ratio:.2f}x"]
+                      for label, ratio in ratios.items()])
+        report.data.setdefault("ratios", {})["single-item-growth"] = {k: round(v, 3) for k, v in ratios.items()}
+        worst = max(ratios, key=lambda label: ratios[label])
+        report.target("single-item-scaling", SINGLE_ITEM_GROWTH / ratios[worst], 1.0,
+                      f"{SINGLE_ITEM_GROWTH:g} / the worst growth ({worst}: {ratios[worst]:.2f}x)")
+        insert, create = figures[large]["wallaroo graphql insert"], figures[large]["wallaroo create"]
+        report.line(f"  GraphQL insert vs REST create at {large:,} workspaces: {_fmt(insert)} vs {_fmt(create)} "
+                    f"({insert / create:.2f}x)")
+        report.data["ratios"]["graphql-insert-vs-rest-create"] = round(insert / create, 3)
+        reset = figures[large]["reset after 10 touched"]
+        report.line(f"  reset after 10 touched records at {large:,} workspaces per API: {_fmt(reset)}")
 
 
 def memory(report: Report, *, count: int) -> None:

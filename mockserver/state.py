@@ -6,13 +6,16 @@ the docs, rests on two rules:
 
 * every operation that reads or changes data runs entirely under ``State.lock``
   (a re-entrant lock), and validates all its input before it changes anything;
-* loading a scenario, importing a snapshot and resetting build the new data on the
-  side and swap it in at once, so a rejected document leaves the store untouched.
+* loading a scenario and importing a snapshot build the new data on the side and swap
+  it in at once, so a rejected document leaves the store untouched.
 
-Building on the side means copying: the baseline on every reset, the live data before a
-scenario is merged into it. A backend that defines ``clone(data)`` copies its own data
-(each container and mutable object once, immutable values shared), which is many times
-faster than ``copy.deepcopy`` with large stores; the others are deep-copied.
+Resetting and rolling back a transaction copy nothing: the backends report each change
+before they make it (:class:`Changes`, an undo log keeping the first original of each
+changed slot), and the store puts back only those slots. Building on the side copies the
+live data before a scenario is merged into it; a backend that defines ``clone(data)``
+copies its own data (each container and mutable object once, immutable values shared),
+which is many times faster than ``copy.deepcopy``; the others are deep-copied (and copied
+back on reset, as they record no changes).
 
 The exported *state document* and a *scenario file* share one format: a saved state can
 be loaded as a scenario, and a scenario is a (partial) state.
@@ -21,11 +24,12 @@ be loaded as a scenario, and a scenario is a (partial) state.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 import json
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from .clock import Clock
 from .validation import ConflictError, FieldError
@@ -42,6 +46,193 @@ def shallow_copy(obj: Any) -> Any:
     the backends' ``clone()``: a third of ``copy.copy``'s time."""
     copied = _new_object(type(obj))
     copied.__dict__ = obj.__dict__.copy()
+    return copied
+
+
+# -- changes: what reset and a rolled-back transaction undo ------------------------------
+_MISSING = object()
+_RECORD = object()
+_MEMBER = object()
+_ATTR = object()
+
+
+class Changes:
+    """The first original of every slot of the store changed since a mark.
+
+    Every change to the live data goes through one of the methods below *before* it is
+    made: a dict item (:meth:`item`), a set member (:meth:`member`), the fields of a record
+    (:meth:`record`, with the record's own copy function, so its small inner containers
+    come back too) or one attribute (:meth:`attr`). Only the first original per slot is
+    kept, so a server that runs for days without a reset holds at most one entry per slot
+    it ever touched, not one per change. Undoing puts every slot back, latest first: the
+    cost follows what changed since the mark, not the size of the store. (A dict item
+    deleted and put back returns at the end of its dict: where that order shows, the data
+    keeps an order of its own, as ModelArts' ``Workspace.place``.)
+
+    The store keeps one log from the baseline (``State.reset`` undoes it) and, during a
+    transaction, a second one from the transaction's start (a rollback undoes it alone).
+    All of it runs under ``State.lock``.
+    """
+
+    __slots__ = ("_logs", "generation")
+
+    def __init__(self) -> None:
+        self._logs: list[dict[Any, tuple[Any, ...]]] = [{}]
+        #: bumped whenever data is put back or a new mark is set: caches of derived
+        #: orders are valid for one generation
+        self.generation = 0
+
+    # -- recording (call before the change) ----------------------------------------------
+    def item(self, container: dict[Any, Any], key: Any) -> None:
+        slot = (id(container), key)
+        for log in self._logs:
+            if slot not in log:
+                log[slot] = (_restore_item, container, key, container.get(key, _MISSING))
+
+    def first(self, container: dict[Any, Any], key: Any) -> bool:
+        """:meth:`item`, telling whether the item's current value was just saved: then it
+        must be replaced, not changed in place (copy on write)."""
+        slot = (id(container), key)
+        saved = False
+        for log in self._logs:
+            if slot not in log:
+                log[slot] = (_restore_item, container, key, container.get(key, _MISSING))
+                saved = True
+        return saved
+
+    def member(self, container: set[Any], value: Any) -> None:
+        slot = (id(container), _MEMBER, value)
+        for log in self._logs:
+            if slot not in log:
+                log[slot] = (_restore_member, container, value, value in container)
+
+    def record(self, obj: Any, copy: Callable[[Any], Any]) -> None:
+        """Before changing a record's fields; ``copy`` copies it with its inner containers
+        (and copies the saved copy again when it is put back, so two logs never share one)."""
+        slot = (id(obj), _RECORD)
+        saved = None
+        for log in self._logs:
+            if slot not in log:
+                if saved is None:
+                    saved = copy(obj)
+                log[slot] = (_restore_record, obj, saved, copy)
+
+    def original(self, obj: Any) -> Any:
+        """The copy of a record saved since the mark (:meth:`record`), or None."""
+        entry = self._logs[0].get((id(obj), _RECORD))
+        return None if entry is None else entry[2]
+
+    def attr(self, obj: Any, name: str) -> None:
+        slot = (id(obj), _ATTR, name)
+        for log in self._logs:
+            if slot not in log:
+                log[slot] = (_restore_attr, obj, name, getattr(obj, name))
+
+    # -- marks, transactions, undo -------------------------------------------------------
+    def mark(self) -> None:
+        """What is there now is the new baseline: forget every change."""
+        self._logs = [{}]
+        self.generation += 1
+
+    def undo(self) -> int:
+        """Put back everything changed since the mark (no transaction may be open); returns
+        how many slots were put back."""
+        if len(self._logs) != 1:
+            raise RuntimeError("undo with a transaction open")
+        return self._undo(self._logs[0])
+
+    def begin(self) -> None:
+        """Start a transaction: from here on, changes are also kept apart for a rollback."""
+        if len(self._logs) != 1:
+            raise RuntimeError("transactions do not nest")
+        self._logs.append({})
+
+    def commit(self) -> None:
+        self._logs.pop()
+
+    def rollback(self) -> None:
+        self._undo(self._logs.pop())
+
+    def __len__(self) -> int:
+        """Slots changed since the mark."""
+        return len(self._logs[0])
+
+    def _undo(self, log: dict[Any, tuple[Any, ...]]) -> int:
+        entries = list(log.values())
+        log.clear()
+        for restore, target, key, original in reversed(entries):
+            restore(target, key, original)
+        self.generation += 1
+        return len(entries)
+
+    # a copy of the data (a test's deepcopy, a clone) records nothing
+    def __copy__(self) -> Changes:
+        return NOT_RECORDED
+
+    def __deepcopy__(self, memo: Any) -> Changes:
+        return NOT_RECORDED
+
+
+class _NotRecorded(Changes):
+    """The log of data that is not live (being built, a copy): records nothing."""
+
+    __slots__ = ()
+
+    def item(self, container: dict[Any, Any], key: Any) -> None:
+        pass
+
+    def first(self, container: dict[Any, Any], key: Any) -> bool:
+        return False
+
+    def original(self, obj: Any) -> Any:
+        return None
+
+    def member(self, container: set[Any], value: Any) -> None:
+        pass
+
+    def record(self, obj: Any, copy: Callable[[Any], Any]) -> None:
+        pass
+
+    def attr(self, obj: Any, name: str) -> None:
+        pass
+
+
+NOT_RECORDED: Changes = _NotRecorded()
+
+
+def _restore_item(container: dict[Any, Any], key: Any, original: Any) -> None:
+    if original is _MISSING:
+        container.pop(key, None)
+    else:
+        container[key] = original
+
+
+def _restore_member(container: set[Any], value: Any, was_member: bool) -> None:
+    if was_member:
+        container.add(value)
+    else:
+        container.discard(value)
+
+
+def _restore_record(obj: Any, saved: Any, copy: Callable[[Any], Any]) -> None:
+    fields = obj.__dict__
+    fields.clear()
+    fields.update(copy(saved).__dict__)
+
+
+def _restore_attr(obj: Any, name: str, original: Any) -> None:
+    setattr(obj, name, original)
+
+
+def snapshot_data(data: Any) -> Any:
+    """A copy of a backend's data object for :meth:`Changes.record`: its own fields (counters,
+    container references) and a copy of each mutable record among them (the settings), so
+    changes to either, however made, are undone."""
+    copied = shallow_copy(data)
+    for name, value in copied.__dict__.items():
+        if dataclasses.is_dataclass(value) and not isinstance(value, type) \
+                and not type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            copied.__dict__[name] = shallow_copy(value)
     return copied
 
 
@@ -76,6 +267,11 @@ class Backend(Protocol):
     def export(self, data: Any) -> dict[str, Any]:
         """The full document section describing ``data`` (loadable by :meth:`merge`)."""
 
+    # Optional: ``records_changes = True`` when every change to the live data is first
+    # reported to ``data.changes`` (a :class:`Changes`): reset and transactions then undo
+    # only what changed. Without it, reset copies the baseline back and GraphQL-style
+    # transactions are not available.
+
 
 class CloningBackend(Backend, Protocol):
     """A backend that copies its own data; ``clone`` is optional (see :func:`clone_data`)."""
@@ -85,9 +281,14 @@ class CloningBackend(Backend, Protocol):
 
 
 def clone_data(backend: Backend, data: Any) -> Any:
-    """An independent copy of a backend's data: its own ``clone`` if it has one, else a deep copy."""
+    """An independent copy of a backend's data: its own ``clone`` if it has one, else a deep
+    copy. The copy is not live: it records no changes until the store swaps it in."""
     clone = getattr(backend, "clone", None)
-    return clone(data) if clone is not None else copy.deepcopy(data)
+    copied = clone(data) if clone is not None else copy.deepcopy(data)
+    fields = getattr(copied, "__dict__", None)
+    if fields is not None:
+        fields.pop("changes", None)
+    return copied
 
 
 @contextmanager
@@ -125,6 +326,9 @@ class State:
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         self.backends: dict[str, Backend] = {}
+        #: every change since the baseline (and within a transaction): what reset undoes
+        self.changes = Changes()
+        #: a copy of the baseline, for export_baseline() only: reset undoes the changes
         self._baseline: dict[str, Any] = {}
         self.scenarios: list[str] = []
         self._baseline_scenarios: list[str] = []
@@ -136,10 +340,10 @@ class State:
     def register(self, backend: Backend) -> Backend:
         """Add a backend; its data starts empty and empty is its baseline."""
         with self.lock:
-            backend.data = backend.empty()
             self.backends[backend.name] = backend
+            self._swap({backend.name: backend.empty()})
             self._baseline[backend.name] = clone_data(backend, backend.data)
-            self.baseline_generation += 1
+            self._mark()
         return backend
 
     def __getitem__(self, name: str) -> Backend:
@@ -192,13 +396,35 @@ class State:
             if as_baseline:
                 self._baseline = self._cloned(built)
                 self._baseline_scenarios = list(self.scenarios)
-                self.baseline_generation += 1
+                self._mark()
 
     def reset(self) -> None:
-        """Back to the baseline (the scenarios loaded as baseline), in one step."""
+        """Back to the baseline (the scenarios loaded as baseline), in one step.
+
+        Undoes the changes made since the baseline (see :class:`Changes`): the cost
+        follows what changed, not the size of the store, and nothing is copied.
+        """
         with self.lock:
-            self._swap(self._cloned(self._baseline))
+            self.changes.undo()
+            for name, backend in self.backends.items():
+                if not _records_changes(backend):  # a backend that records nothing: copied back
+                    backend.data = clone_data(backend, self._baseline[name])
+            self._start_log()
             self.scenarios = list(self._baseline_scenarios)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All the changes made inside stay, or, when it raises, none does (a GraphQL
+        mutation); undoing touches only what changed inside. Holds the lock throughout."""
+        with self.lock:
+            self.changes.begin()
+            self._start_log()
+            try:
+                yield
+            except BaseException:
+                self.changes.rollback()
+                raise
+            self.changes.commit()
 
     def export(self) -> dict[str, Any]:
         """The whole state as a versioned document (also a valid scenario file)."""
@@ -240,7 +466,7 @@ class State:
             if as_baseline:
                 self._baseline = self._cloned(built)
                 self._baseline_scenarios = list(self.scenarios)
-                self.baseline_generation += 1
+                self._mark()
 
     # -- internals ------------------------------------------------------------------
     def _current(self) -> dict[str, Any]:
@@ -255,5 +481,29 @@ class State:
             return {name: clone_data(self.backends[name], data) for name, data in datas.items()}
 
     def _swap(self, built: dict[str, Any]) -> None:
+        """Make new data objects live; a reset before the next mark puts the old ones back."""
         for name, data in built.items():
-            self.backends[name].data = data
+            backend = self.backends[name]
+            if hasattr(backend, "data"):
+                self.changes.attr(backend, "data")
+            if _records_changes(backend):
+                data.changes = self.changes  # from now on every change to it is recorded
+            backend.data = data
+
+    def _mark(self) -> None:
+        """The live data is the new baseline."""
+        self.changes.mark()
+        self._start_log()
+        self.baseline_generation += 1
+
+    def _start_log(self) -> None:
+        # each data object's own fields (counters, settings) are kept whole at the start
+        for backend in self.backends.values():
+            if _records_changes(backend):
+                self.changes.record(backend.data, snapshot_data)
+
+
+def _records_changes(backend: Backend) -> bool:
+    """Whether the backend reports every change to its data to ``data.changes`` (see
+    :class:`Changes`); the store copies the data of the others back on reset."""
+    return bool(getattr(backend, "records_changes", False))

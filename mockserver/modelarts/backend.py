@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..validation import Fields
 from . import exceptions as errors
@@ -20,14 +20,25 @@ from . import records, scenario
 from .access import AccessRules
 from .iam import IamOperations
 from .keystone import Keystone
+from .orders import SortedBlocks
 from .quotas import BY_RESOURCE, CATALOGUE, UNLIMITED
 from .records import (ACTION_CREATE, ACTION_DELETE, ACTION_GET, ACTION_GET_QUOTAS, ACTION_LIST, ACTION_UPDATE,
                       ACTION_UPDATE_QUOTAS, AUTH_TYPES, DEFAULT_WORKSPACE_NAME, ORDERS, SORT_KEYS, USER_FIELDS,
-                      WORKSPACE_FIELDS, AccessKey, Caller, ModelArtsData, QuotaState, Workspace, default_quotas)
+                      WORKSPACE_FIELDS, AccessKey, Caller, ModelArtsData, QuotaState, Workspace, change_user,
+                      change_workspace, default_quotas, drop_name, set_deleting, set_name)
 
 if TYPE_CHECKING:
     from ..state import State
     from .parsing import ListQuery, WorkspaceInput
+
+#: the list's sort keys: (sort field, name, id), unique within a project
+_SORT_KEY: dict[str, Callable[[Workspace], tuple[Any, ...]]] = {
+    "name": lambda w: (w.name, w.name, w.id),
+    "update_time": lambda w: (w.update_time, w.name, w.id),
+    "status": lambda w: (w.status, w.name, w.id),
+}
+#: a cached order: (the data, its revision, the workspaces in ascending order)
+_Order = tuple[Any, int, SortedBlocks[Workspace]]
 
 
 class ModelArtsBackend(IamOperations, AccessRules):
@@ -35,17 +46,22 @@ class ModelArtsBackend(IamOperations, AccessRules):
 
     name = "modelarts"
     data: ModelArtsData
+    #: every change is reported to ``data.changes`` first (records.py): resets undo them
+    records_changes = True
 
     def __init__(self, state: State) -> None:
         self.state = state
         self.keystone = Keystone(self)
-        #: (project id, sort key) -> (the data, its revision, the project's workspaces sorted
-        #: ascending): a page of the list is then a slice, not a sort of the whole project
-        self._orders: dict[tuple[str, str], tuple[Any, int, list[Workspace]]] = {}
+        #: (project id, sort key) -> the project's workspaces sorted ascending, kept in order
+        #: through creates, updates and deletes (:meth:`_reorder`): a page of the list is a
+        #: slice, and no call sorts the whole project again. Its changes are recorded with
+        #: the data's, so a reset puts back the orders of the baseline too.
+        self._orders: dict[tuple[str, str], _Order] = {}
 
     # == scenario documents ==========================================================
     def empty(self) -> ModelArtsData:
         return ModelArtsData()
+
     def merge(self, data: ModelArtsData, section: Any, path: str) -> None:
         scenario.merge(data, section, path)
 
@@ -72,28 +88,61 @@ class ModelArtsBackend(IamOperations, AccessRules):
         for project_id, workspace_id in sorted(data.deleting):
             workspace = data.workspaces.get(project_id, {}).get(workspace_id)
             if workspace is None or workspace.status != "DELETING" or workspace.delete_complete_time is None:
-                data.deleting.discard((project_id, workspace_id))
+                set_deleting(data, (project_id, workspace_id), False)
             elif self._is_gone(workspace, now_ms):
-                self._remove_workspace(data, workspace)
+                self._remove(workspace)
 
-    def _ordered(self, project_id: str, sort_by: str) -> list[Workspace]:
+    def _ordered(self, project_id: str, sort_by: str) -> SortedBlocks[Workspace]:
         """The project's workspaces in ascending (sort key, name, id) order, sorted once per revision.
 
         Ids are unique, so the descending order is exactly this one reversed.
         """
         data = self.data
         table = data.workspaces.get(project_id, {})
-        cached = self._orders.get((project_id, sort_by))
+        slot = (project_id, sort_by)
+        cached = self._orders.get(slot)
         if cached is not None and cached[0]() is data and cached[1] == data.revision and len(cached[2]) == len(table):
             return cached[2]
-        if sort_by == "update_time":
-            ordered = sorted(table.values(), key=lambda w: (w.update_time, w.name, w.id))
-        elif sort_by == "status":
-            ordered = sorted(table.values(), key=lambda w: (w.status, w.name, w.id))
-        else:
-            ordered = sorted(table.values(), key=lambda w: (w.name, w.id))
-        self._orders[(project_id, sort_by)] = (weakref.ref(data), data.revision, ordered)
+        key = _SORT_KEY[sort_by]
+        in_order = sorted(table.values(), key=key)
+        ordered = SortedBlocks([key(w) for w in in_order], in_order)
+        at_mark = data.changes.original(data)
+        if at_mark is None or at_mark.revision != data.revision:
+            # an order of changed workspaces: gone after a reset (one of the baseline stays)
+            data.changes.item(self._orders, slot)
+        self._orders[slot] = (weakref.ref(data), data.revision, ordered)
         return ordered
+
+    def _sort_keys(self, workspace: Workspace) -> dict[str, tuple[Any, ...]]:
+        """The workspace's place in each order, before a change moves it."""
+        return {sort_by: key(workspace) for sort_by, key in _SORT_KEY.items()}
+
+    def _reorder(self, project_id: str, revision: int, *, removed: dict[str, tuple[Any, ...]] | None = None,
+                 added: Workspace | None = None) -> None:
+        """Keep the project's cached orders right across one change made at ``revision``: the
+        workspace at the ``removed`` keys leaves, ``added`` comes in (a binary search each,
+        not a sort). Orders that were already out of date are left to be sorted again."""
+        data = self.data
+        for sort_by, key in _SORT_KEY.items():
+            slot = (project_id, sort_by)
+            cached = self._orders.get(slot)
+            if cached is None or cached[0]() is not data or cached[1] != revision:
+                continue
+            ordered = cached[2]
+            if data.changes.first(self._orders, slot):  # the saved order stays as it was
+                ordered = ordered.copy()
+            if removed is not None and not ordered.remove(removed[sort_by]):
+                del self._orders[slot]  # not where it should be: sorted again when asked
+                continue
+            if added is not None:
+                ordered.insert(key(added), added)
+            self._orders[slot] = (cached[0], data.revision, ordered)
+
+    def _remove(self, workspace: Workspace) -> None:
+        """Drop a workspace for good (its orders kept right)."""
+        revision, keys = self.data.revision, self._sort_keys(workspace)
+        self._remove_workspace(self.data, workspace)
+        self._reorder(workspace.project_id, revision, removed=keys)
 
     def _now_ms(self) -> int:
         return self.state.clock.now_ms()
@@ -101,13 +150,11 @@ class ModelArtsBackend(IamOperations, AccessRules):
     def _auth_type_out(self, auth_type: str) -> str:
         return auth_type.lower() if self.data.settings.auth_type_case == "lower" else auth_type.upper()
 
-
     def _workspace(self, project_id: str, workspace_id: str) -> Workspace:
         workspace = self.data.workspaces.get(project_id, {}).get(workspace_id)
         if workspace is None:
             raise errors.WorkspaceNotFound(workspace_id)
         return workspace
-
 
     def _item(self, w: Workspace, *, grants: str | None = None) -> dict[str, Any]:
         """The workspace object; ``grants``: None (list items), "create" or "show"."""
@@ -155,7 +202,6 @@ class ModelArtsBackend(IamOperations, AccessRules):
             raise errors.InvalidAuthType(auth_type)
         return upper
 
-
     # == workspaces =====================================================================
     def list_workspaces(self, caller: Caller, project_id: str, query: ListQuery) -> dict[str, Any]:
         with self.state.lock:
@@ -171,7 +217,7 @@ class ModelArtsBackend(IamOperations, AccessRules):
             start = query.offset * query.limit  # offset is a page number (docs/modelarts.md)
             if query.enterprise_project_id is not None or query.name or query.filter_accessible:
                 needle = (query.name or "").lower()
-                selected = [w for w in (reversed(ordered) if descending else ordered)
+                selected = [w for w in (reversed(ordered) if descending else iter(ordered))
                             if (query.enterprise_project_id is None
                                 or w.enterprise_project_id == query.enterprise_project_id)
                             and (not needle or needle in w.name.lower())
@@ -181,9 +227,9 @@ class ModelArtsBackend(IamOperations, AccessRules):
                 total = len(ordered)
                 if descending:
                     stop = max(0, total - start)
-                    page = ordered[max(0, stop - query.limit):stop][::-1]
+                    page = ordered.slice(max(0, stop - query.limit), stop)[::-1]
                 else:
-                    page = ordered[start:start + query.limit]
+                    page = ordered.slice(start, start + query.limit)
             return {"total_count": total, "count": len(page), "workspaces": [self._item(w) for w in page]}
 
     def create_workspace(self, caller: Caller, project_id: str, body: WorkspaceInput) -> dict[str, Any]:
@@ -211,9 +257,10 @@ class ModelArtsBackend(IamOperations, AccessRules):
                                   grants=tuple(grants), enterprise_project_id=eps_id, create_time=now,
                                   update_time=now)
             workspace.quotas = default_quotas()
+            revision = self.data.revision
             self._add_workspace(self.data, workspace)
+            self._reorder(project_id, revision, added=workspace)
             return self._item(workspace, grants="create")
-
 
     def show_workspace(self, caller: Caller, project_id: str, workspace_id: str) -> dict[str, Any]:
         with self.state.lock:
@@ -248,14 +295,16 @@ class ModelArtsBackend(IamOperations, AccessRules):
                     raise errors.InternalRequiresGrants()
             else:
                 grants = []  # grants only apply to INTERNAL workspaces: leaving INTERNAL drops them
+            revision, keys = self.data.revision, self._sort_keys(workspace)
             if name != workspace.name:
-                names = self.data.workspace_names[project_id]
-                del names[workspace.name]
-                names[name] = workspace.id
+                drop_name(self.data, project_id, workspace.name)
+                set_name(self.data, project_id, name, workspace.id)
+            change_workspace(self.data, workspace)
             workspace.name, workspace.description, workspace.auth_type = name, description, auth_type
             workspace.grants = tuple(grants)
             workspace.update_time = max(self._now_ms(), workspace.update_time)
             self.data.revision += 1
+            self._reorder(project_id, revision, removed=keys, added=workspace)
             return {"workspace_id": workspace.id}
 
     def delete_workspace(self, caller: Caller, project_id: str, workspace_id: str) -> dict[str, Any]:
@@ -268,14 +317,17 @@ class ModelArtsBackend(IamOperations, AccessRules):
                 raise errors.WorkspaceAbnormal(workspace.id, "delete")
             delay = self.data.settings.delete_delay_seconds
             if delay <= 0:
-                self._remove_workspace(self.data, workspace)
+                self._remove(workspace)
             else:
                 now = self._now_ms()
+                revision, keys = self.data.revision, self._sort_keys(workspace)
+                change_workspace(self.data, workspace)
                 workspace.status, workspace.status_info = "DELETING", ""
                 workspace.update_time = max(now, workspace.update_time)
                 workspace.delete_complete_time = now + int(delay * 1000)
-                self.data.deleting.add((project_id, workspace.id))
+                set_deleting(self.data, (project_id, workspace.id), True)
                 self.data.revision += 1
+                self._reorder(project_id, revision, removed=keys, added=workspace)
             return {"workspace_id": workspace.id}
 
     # == quotas ===========================================================================
@@ -303,6 +355,7 @@ class ModelArtsBackend(IamOperations, AccessRules):
                 if not entry.accepts(value):
                     raise errors.InvalidQuotaValue(resource, value, entry.min_quota, entry.max_quota)
             now = self._now_ms()
+            change_workspace(self.data, workspace)
             for resource, value in changes:
                 state = workspace.quotas.get(resource) or QuotaState(resource)
                 workspace.quotas[resource] = dataclasses.replace(state, quota=value, update_time=now)
@@ -316,7 +369,7 @@ class ModelArtsBackend(IamOperations, AccessRules):
             if resource not in BY_RESOURCE:
                 raise KeyError(f"unknown quota resource {resource!r}")
             state = workspace.quotas.get(resource) or QuotaState(resource)
-            workspace.quotas[resource] = dataclasses.replace(state, used_quota=used)
+            change_workspace(self.data, workspace).quotas[resource] = dataclasses.replace(state, used_quota=used)
 
     # == authorization check and IAM users ================================================
     # == Python helpers (the pytest plugin, user code) ====================================
@@ -351,7 +404,8 @@ class ModelArtsBackend(IamOperations, AccessRules):
                 access_key = hashlib.sha256(f"modelarts-ak:{user.id}:{seq}".encode()).hexdigest()[:20].upper()
                 seq += 1
             secret_key = secret_key or hashlib.sha256(f"modelarts-sk:{access_key}".encode()).hexdigest()[:40]
-            user.access_keys.append(AccessKey(access_key, secret_key))
+            change_user(self.data, user).access_keys.append(AccessKey(access_key, secret_key))
+            self.data.changes.item(self.data.access_keys, access_key)
             self.data.access_keys[access_key] = user.id
             return {"access_key": access_key, "secret_key": secret_key}
 
@@ -376,4 +430,5 @@ class ModelArtsBackend(IamOperations, AccessRules):
         with self.state.lock:
             self._purge()
             project_id = project_id or next(iter(self.data.projects), None)
-            return [self._item(w, grants="show") for w in self.data.workspaces.get(project_id or "", {}).values()]
+            table = self.data.workspaces.get(project_id or "", {})
+            return [self._item(w, grants="show") for w in records.in_creation_order(table)]

@@ -12,9 +12,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
-from ..state import shallow_copy
+from ..state import NOT_RECORDED, Changes, shallow_copy
 from .quotas import CATALOGUE, UNLIMITED
 
 DEFAULT_WORKSPACE_ID = "0"
@@ -153,6 +153,10 @@ class Workspace:
     quotas: dict[str, QuotaState] = field(default_factory=dict)
     #: while DELETING: when (epoch ms) the workspace disappears
     delete_complete_time: int | None = None
+    #: its place in its project's creation order (the default workspace first): a reset puts
+    #: a deleted workspace back at the end of its table, so whatever shows the creation
+    #: order (exports, ``workspaces()``) goes by this, not by the table's order
+    place: int = field(default=0, compare=False)
 
     @property
     def is_default(self) -> bool:
@@ -189,6 +193,8 @@ class ModelArtsData:
     #: access key -> user id
     access_keys: dict[str, str] = field(default_factory=dict)
     next_workspace_seq: int = 1
+    #: the ``place`` of the next workspace added
+    next_place: int = 1
     #: project id -> workspace name -> workspace id, for every workspace of ``workspaces``
     #: (DELETING ones too: their names stay taken): a name check without a scan
     workspace_names: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -198,6 +204,11 @@ class ModelArtsData:
     #: bumped on every change to the workspaces (added, removed, renamed, new update_time or
     #: status): list_workspaces' cached sort orders hold for one revision
     revision: int = 0
+    #: where changes to live data are reported before they are made (the store attaches
+    #: its log to the live data; data being built records nothing). Every change goes
+    #: through the helpers below or reports itself (see state.Changes); the counters and
+    #: the settings are kept whole by the store.
+    changes: ClassVar[Changes] = NOT_RECORDED
 
 
 @dataclass(frozen=True)
@@ -235,18 +246,69 @@ WORKSPACE_FIELDS = ("project", "id", "name", "description", "owner", "auth_type"
 # == index-keeping helpers (call with the lock held) ===================================
 def add_workspace(data: ModelArtsData, workspace: Workspace) -> None:
     """Store a new workspace (its name must be free in its project) and index its name."""
-    data.workspaces.setdefault(workspace.project_id, {})[workspace.id] = workspace
-    data.workspace_names.setdefault(workspace.project_id, {})[workspace.name] = workspace.id
+    table = table_of(data, data.workspaces, workspace.project_id)
+    data.changes.item(table, workspace.id)
+    if not workspace.is_default:  # the default workspace's place is 0: first
+        workspace.place = data.next_place
+        data.next_place += 1
+    table[workspace.id] = workspace
+    set_name(data, workspace.project_id, workspace.name, workspace.id)
     data.revision += 1
+
+
+def table_of(data: ModelArtsData, tables: dict[str, dict[str, Any]], project_id: str) -> dict[str, Any]:
+    """A project's table of ``tables`` (``workspaces`` or ``workspace_names``), made if missing,
+    ready for a new item (reported to ``data.changes``)."""
+    table = tables.get(project_id)
+    if table is None:
+        data.changes.item(tables, project_id)
+        table = tables[project_id] = {}
+    return table
+
+
+def set_name(data: ModelArtsData, project_id: str, name: str, workspace_id: str) -> None:
+    names = table_of(data, data.workspace_names, project_id)
+    data.changes.item(names, name)
+    names[name] = workspace_id
+
+
+def drop_name(data: ModelArtsData, project_id: str, name: str) -> None:
+    names = data.workspace_names.get(project_id, {})
+    if name in names:
+        data.changes.item(names, name)
+        del names[name]
+
+
+def change_workspace(data: ModelArtsData, workspace: Workspace) -> Workspace:
+    """Report that ``workspace``'s fields (its quotas included) are about to change."""
+    data.changes.record(workspace, clone_workspace)
+    return workspace
+
+
+def change_user(data: ModelArtsData, user: User) -> User:
+    """Report that ``user``'s fields (its keys included) are about to change."""
+    data.changes.record(user, clone_user)
+    return user
+
+
+def set_deleting(data: ModelArtsData, key: tuple[str, str], pending: bool) -> None:
+    """Add or remove a (project id, workspace id) of the pending deletions."""
+    if (key in data.deleting) != pending:
+        data.changes.member(data.deleting, key)
+        if pending:
+            data.deleting.add(key)
+        else:
+            data.deleting.discard(key)
 
 
 def remove_workspace(data: ModelArtsData, workspace: Workspace) -> None:
     """Drop a workspace for good, with its name and its pending deletion."""
-    del data.workspaces[workspace.project_id][workspace.id]
-    names = data.workspace_names.get(workspace.project_id, {})
-    if names.get(workspace.name) == workspace.id:
-        del names[workspace.name]
-    data.deleting.discard((workspace.project_id, workspace.id))
+    table = data.workspaces[workspace.project_id]
+    data.changes.item(table, workspace.id)
+    del table[workspace.id]
+    if data.workspace_names.get(workspace.project_id, {}).get(workspace.name) == workspace.id:
+        drop_name(data, workspace.project_id, workspace.name)
+    set_deleting(data, (workspace.project_id, workspace.id), False)
     data.revision += 1
 
 
@@ -273,6 +335,15 @@ def free_workspace_id(data: ModelArtsData) -> tuple[str, int]:
         # a lookup per project, not a set of every id of the store built per call
         if not any(workspace_id in workspaces for workspaces in data.workspaces.values()):
             return workspace_id, seq
+
+
+def in_creation_order(table: dict[str, Workspace]) -> list[Workspace]:
+    """A project's workspaces as created (a table's own order may differ after a reset)."""
+    return sorted(table.values(), key=_place)
+
+
+def _place(workspace: Workspace) -> int:
+    return workspace.place
 
 
 def is_gone(workspace: Workspace, now_ms: int) -> bool:

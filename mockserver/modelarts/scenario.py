@@ -17,7 +17,8 @@ from .quotas import BY_RESOURCE, UNLIMITED
 from .records import (AUTH_TYPES, DEFAULT_ENTERPRISE_PROJECT, DEFAULT_WORKSPACE_ID, DEFAULT_WORKSPACE_NAME,
                       SCENARIO_EPOCH_MS, STATUSES, USER_FIELDS, WORKSPACE_FIELDS, AccessKey, Account, Grant, ModelArtsData, Project,
                       QuotaState, Settings, User, Workspace, add_workspace, clone_user, clone_workspace,
-                      default_quotas, free_workspace_id, hex_id, is_gone, primary_user)
+                      default_quotas, free_workspace_id, hex_id, in_creation_order, is_gone, primary_user, set_deleting,
+                      table_of)
 
 
 def merge(data: ModelArtsData, section: Any, path: str) -> None:
@@ -47,6 +48,7 @@ def merge(data: ModelArtsData, section: Any, path: str) -> None:
     for project in data.projects.values():
         ensure_default_workspace(data, project)
 
+
 def _merge_settings(data: ModelArtsData, settings: Fields | None) -> None:
     if settings is None:
         return
@@ -73,12 +75,14 @@ def _merge_settings(data: ModelArtsData, settings: Fields | None) -> None:
     if "max_workspaces_per_project" in settings:
         s.max_workspaces_per_project = settings.int("max_workspaces_per_project", minimum=1)
 
+
 def _account_ref(data: ModelArtsData, item: Fields, key: str) -> Account:
     ref = item.str(key, required=True, nullable=False)
     account = data.accounts.get(ref) or next((a for a in data.accounts.values() if a.name == ref), None)
     if account is None:
         raise FieldError(item.at(key), f"no account with the id or name '{ref}'")
     return account
+
 
 def merge_user(data: ModelArtsData, item: Fields) -> User:
     """Validate one scenario user, then add it (nothing changes unless it is valid)."""
@@ -106,10 +110,13 @@ def merge_user(data: ModelArtsData, item: Fields) -> User:
     user = User(id=user_id, name=name, password=item.str("password", default=name), account_id=account.id,
                 primary=primary, enabled=item.bool("enabled", default=True), access_keys=keys,
                 denied_actions=list(item.str_list("denied_actions", default=[])))  # not the document's list
+    data.changes.item(data.users, user.id)
     data.users[user.id] = user
     for key in keys:
+        data.changes.item(data.access_keys, key.access_key)
         data.access_keys[key.access_key] = user.id
     return user
+
 
 def merge_project(data: ModelArtsData, item: Fields) -> Project:
     """Validate one scenario project, then add it (nothing changes unless it is valid)."""
@@ -123,10 +130,12 @@ def merge_project(data: ModelArtsData, item: Fields) -> Project:
         raise FieldError(item.at("id"), f"'{project_id}' cannot be a project id (it is a URL path segment)")
     if project_id in data.projects:
         raise ConflictError(item.at("id"), f"duplicate project id '{project_id}'{{by}}", str(project_id))
+    data.changes.item(data.projects, project_id)
     data.projects[project_id] = Project(id=project_id, name=name, account_id=account.id)
-    data.workspaces.setdefault(project_id, {})
-    data.workspace_names.setdefault(project_id, {})
+    table_of(data, data.workspaces, project_id)
+    table_of(data, data.workspace_names, project_id)
     return data.projects[project_id]
+
 
 def merge_workspace(data: ModelArtsData, item: Fields) -> Workspace:
     """Validate one scenario workspace, then add it: nothing changes unless it is valid
@@ -204,11 +213,12 @@ def merge_workspace(data: ModelArtsData, item: Fields) -> Workspace:
     data.next_workspace_seq = next_seq
     add_workspace(data, workspace)
     if status == "DELETING" and delete_complete_time is not None:
-        data.deleting.add((project.id, workspace.id))
+        set_deleting(data, (project.id, workspace.id), True)
     return workspace
 
+
 def ensure_default_workspace(data: ModelArtsData, project: Project) -> None:
-    workspaces = data.workspaces.setdefault(project.id, {})
+    workspaces = table_of(data, data.workspaces, project.id)
     if DEFAULT_WORKSPACE_ID in workspaces:
         return
     primary = primary_user(data, project.account_id)
@@ -217,6 +227,7 @@ def ensure_default_workspace(data: ModelArtsData, project: Project) -> None:
     default.quotas = default_quotas()
     add_workspace(data, default)
     # the default workspace comes first, as it exists before any other
+    data.changes.item(data.workspaces, project.id)
     data.workspaces[project.id] = {DEFAULT_WORKSPACE_ID: default, **workspaces}
 
 
@@ -225,7 +236,7 @@ def export(data: ModelArtsData, now_ms: int) -> dict[str, Any]:
     accounts = {account.id: account for account in data.accounts.values()}
     workspaces = []
     for project_workspaces in data.workspaces.values():
-        for workspace in project_workspaces.values():
+        for workspace in in_creation_order(project_workspaces):
             if is_gone(workspace, now_ms):
                 continue
             workspaces.append(_export_workspace(workspace))
@@ -247,6 +258,7 @@ def export_user(u: User, account: Account) -> dict[str, Any]:
             "primary": u.primary, "enabled": u.enabled,
             "access_keys": [{"access_key": k.access_key, "secret_key": k.secret_key} for k in u.access_keys],
             "denied_actions": list(u.denied_actions)}
+
 
 def clone(data: ModelArtsData) -> ModelArtsData:
     """An independent copy of ``data`` (the store's reset, load and import use it).

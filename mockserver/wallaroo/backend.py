@@ -28,6 +28,8 @@ class WallarooBackend:
 
     name = "wallaroo"
     data: WallarooData
+    #: every change is reported to ``data.changes`` first (records.py): resets undo them
+    records_changes = True
 
     def __init__(self, state: State) -> None:
         self.state = state
@@ -148,7 +150,7 @@ class WallarooBackend:
             user = self._find_by_email(email)
             if user is None:
                 raise errors.KeycloakQueryFailed()
-            user.enabled = enabled
+            records.change_user(self.data, user).enabled = enabled
 
     def edit_user(self, caller: User, *, user_id: str, first_name: str, last_name: str, email: str,
                   enabled: bool, is_admin: bool) -> None:
@@ -163,10 +165,10 @@ class WallarooBackend:
             if holder is not None and holder != user.id:
                 raise errors.EmailInUse(email)
             if user.email:
-                self.data.logins.pop(user.email.lower(), None)
-            self.data.logins[user.username.lower()] = user.id
-            user.email = email
-            self.data.logins[email.lower()] = user.id
+                records.drop_login(self.data, user.email)
+            records.set_login(self.data, user.username, user.id)
+            records.change_user(self.data, user).email = email
+            records.set_login(self.data, email, user.id)
             user.first_name, user.last_name = first_name, last_name
             user.enabled, user.admin = enabled, is_admin
 
@@ -321,16 +323,17 @@ class WallarooBackend:
             user = self.data.users.get(user_id)
             if user is None:
                 raise errors.KeycloakUserNotFound()
+            records.change_user(self.data, user)  # checks below raise before any change
             if email is not None and email != user.email:
                 if not is_email(email):
                     raise errors.KeycloakBadRequest(f"'{email}' is not a valid email address")
                 if self.data.logins.get(email.lower(), user.id) != user.id:
                     raise errors.KeycloakEmailExists()
                 if user.email:
-                    self.data.logins.pop(user.email.lower(), None)
-                    self.data.logins[user.username.lower()] = user.id
+                    records.drop_login(self.data, user.email)
+                    records.set_login(self.data, user.username, user.id)
                 user.email = email  # as /v1/api/user does (see docs/wallaroo.md on letter case)
-                self.data.logins[email.lower()] = user.id
+                records.set_login(self.data, email, user.id)
             if enabled is not None:
                 user.enabled = enabled
             if first_name is not None:

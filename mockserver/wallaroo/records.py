@@ -11,9 +11,9 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
-from ..state import shallow_copy
+from ..state import NOT_RECORDED, Changes, shallow_copy
 from .catalog.records import CatalogData
 
 #: the clients of realm master: public ones and the confidential ``api-client`` (keycloak.py)
@@ -174,6 +174,11 @@ class WallarooData:
     next_member_row_id: int = 1
     #: models, pipelines, deployments (mockserver/wallaroo/catalog/)
     catalog: CatalogData = field(default_factory=CatalogData)
+    #: where changes to live data are reported before they are made (the store attaches
+    #: its log to the live data; data being built records nothing). Every change goes
+    #: through the helpers below or reports itself (see state.Changes); the counters and
+    #: the settings are kept whole by the store.
+    changes: ClassVar[Changes] = NOT_RECORDED
 
 
 def clone_user(user: User) -> User:
@@ -190,35 +195,79 @@ def clone_workspace(workspace: Workspace) -> Workspace:
 
 # == index-keeping helpers (call with the lock held) ===================================
 def add_user(data: WallarooData, user: User) -> None:
-    data.users[user.id] = user
-    data.logins[user.username.lower()] = user.id
+    set_login(data, user.username, user.id)
     if user.email:
-        data.logins[user.email.lower()] = user.id
+        set_login(data, user.email, user.id)
+    data.changes.item(data.users, user.id)
+    data.users[user.id] = user
+
+
+def set_login(data: WallarooData, login: str, user_id: str) -> None:
+    """Index a username or email (lower-cased) for logins and lookups."""
+    key = login.lower()
+    data.changes.item(data.logins, key)
+    data.logins[key] = user_id
+
+
+def drop_login(data: WallarooData, login: str) -> None:
+    key = login.lower()
+    if key in data.logins:
+        data.changes.item(data.logins, key)
+        del data.logins[key]
+
+
+def change_user(data: WallarooData, user: User) -> User:
+    """Report that ``user``'s fields are about to change; returns it."""
+    data.changes.record(user, clone_user)
+    return user
 
 
 def add_workspace(data: WallarooData, workspace: Workspace) -> None:
+    changes = data.changes
+    changes.item(data.workspaces, workspace.id)
     data.workspaces[workspace.id] = workspace
+    changes.item(data.workspace_names, workspace.name)
     data.workspace_names[workspace.name] = workspace.id
     data.next_workspace_id = max(data.next_workspace_id, workspace.id + 1)
     for user_id in workspace.members:
-        data.user_workspaces.setdefault(user_id, set()).add(workspace.id)
+        _index_membership(data, user_id, workspace.id)
+
+
+def _index_membership(data: WallarooData, user_id: str, workspace_id: int) -> None:
+    ids = data.user_workspaces.get(user_id)
+    if ids is None:
+        data.changes.item(data.user_workspaces, user_id)
+        data.user_workspaces[user_id] = {workspace_id}
+    elif workspace_id not in ids:
+        data.changes.member(ids, workspace_id)
+        ids.add(workspace_id)
+
+
+def change_workspace(data: WallarooData, workspace: Workspace) -> Workspace:
+    """Report that ``workspace``'s fields (its members included) are about to change."""
+    data.changes.record(workspace, clone_workspace)
+    return workspace
 
 
 def set_member(data: WallarooData, workspace: Workspace, user_id: str, user_type: str) -> None:
     """Add a member, or change its type (an upsert keeps its place in the join order)."""
-    workspace.members[user_id] = user_type
-    data.user_workspaces.setdefault(user_id, set()).add(workspace.id)
+    change_workspace(data, workspace).members[user_id] = user_type
+    _index_membership(data, user_id, workspace.id)
 
 
 def drop_member(data: WallarooData, workspace: Workspace, user_id: str) -> bool:
     """Remove a member; False if it was not one."""
-    if workspace.members.pop(user_id, None) is None:
+    if user_id not in workspace.members:
         return False
+    del change_workspace(data, workspace).members[user_id]
     ids = data.user_workspaces.get(user_id)
-    if ids is not None:
-        ids.discard(workspace.id)
-        if not ids:
+    if ids is not None and workspace.id in ids:
+        if len(ids) == 1:
+            data.changes.item(data.user_workspaces, user_id)
             del data.user_workspaces[user_id]
+        else:
+            data.changes.member(ids, workspace.id)
+            ids.discard(workspace.id)
     return True
 
 

@@ -16,7 +16,7 @@ import pytest
 from mockserver import MockServer
 from mockserver.modelarts import ModelArtsBackend
 from mockserver.modelarts import exceptions as modelarts_errors
-from mockserver.modelarts.parsing import WorkspaceInput
+from mockserver.modelarts.parsing import ListQuery, WorkspaceInput
 from mockserver.modelarts.records import free_workspace_id
 from mockserver.state import ScenarioError
 from mockserver.validation import FieldError
@@ -119,6 +119,49 @@ def test_modelarts_calls_on_one_workspace_do_not_scan_the_project(modelarts_serv
     names = data.workspace_names[PROJECT]
     assert names["helper-added"] == added["id"] and "brand-new" not in names and "renamed-new" not in names
     assert len(names) == len(data.workspaces[PROJECT]) == N + 2
+
+
+def page(backend: ModelArtsBackend, who: Any, sort_by: str, order: str = "desc", offset: int = 0) -> list[str]:
+    listed = backend.list_workspaces(who, PROJECT, ListQuery(sort_by=sort_by, order=order, offset=offset, limit=5))
+    return [w["name"] for w in listed["workspaces"]]
+
+
+def sorted_names(backend: ModelArtsBackend, sort_by: str) -> list[str]:
+    """What a page must show: the project sorted from scratch (descending)."""
+    table = dict(backend.data.workspaces[PROJECT])
+    key = {"name": lambda w: (w.name, w.id), "update_time": lambda w: (w.update_time, w.name, w.id),
+           "status": lambda w: (w.status, w.name, w.id)}[sort_by]
+    return [w.name for w in sorted(table.values(), key=key, reverse=True)]
+
+
+def test_modelarts_pages_after_changes_and_resets_do_not_sort_the_project(modelarts_server):
+    """The list's orders follow creates, updates and deletes (and come back with a reset)
+    without sorting the project again: after the first pages, the table may not be scanned."""
+    server, backend = modelarts_server, modelarts_server.modelarts
+    server.modelarts.data.settings.delete_delay_seconds = 0
+    who = caller(server)
+    sorts = ("name", "update_time", "status")
+    for sort_by in sorts:  # the first page of each order sorts the project once
+        assert page(backend, who, sort_by) == sorted_names(backend, sort_by)[:5]
+    expected_after_reset = {sort_by: sorted_names(backend, sort_by)[:10] for sort_by in sorts}
+    plain = backend.data.workspaces[PROJECT]
+    backend.data.workspaces[PROJECT] = NoScanDict(plain)
+    created = backend.create_workspace(who, PROJECT, WorkspaceInput(name="zz-new"))  # first by name, descending
+    assert page(backend, who, "name") == ["zz-new"] + sorted_names_of(plain, created, "name")[1:5]
+    backend.update_workspace(who, PROJECT, created["id"], WorkspaceInput(name="zy-renamed"))
+    backend.delete_workspace(who, PROJECT, backend.data.workspace_names[PROJECT]["ws-01999"])
+    backend.create_workspace(who, PROJECT, WorkspaceInput(name="zx-other"))
+    assert page(backend, who, "name") == ["zy-renamed", "zx-other", "ws-01998", "ws-01997", "ws-01996"]
+    assert set(page(backend, who, "update_time")[:2]) == {"zx-other", "zy-renamed"}  # the latest changes first
+    assert page(backend, who, "name", order="asc") == ["default", "ws-00000", "ws-00001", "ws-00002", "ws-00003"]
+    server.reset()
+    backend.data.workspaces[PROJECT] = NoScanDict(plain)  # (the reset put back the plain table)
+    for sort_by in sorts:
+        assert page(backend, who, sort_by) + page(backend, who, sort_by, offset=1) == expected_after_reset[sort_by]
+
+
+def sorted_names_of(table: dict[str, Any], created: dict[str, Any], sort_by: str) -> list[str]:
+    return sorted([w.name for w in table.values()] + [created["name"]], reverse=True)
 
 
 def test_modelarts_name_index_follows_every_change(modelarts_server):

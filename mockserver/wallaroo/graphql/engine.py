@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 MAX_TOKENS = 10_000
 #: the deepest selection accepted (introspection nests 9 levels)
 MAX_DEPTH = 40
+#: validated documents kept for reuse (bounded: a client sending ever new queries fills it once)
+MAX_CACHED_DOCUMENTS = 256
 #: Hasura's answer to a token the backend refused (Hasura in JWT mode checks tokens itself)
 _AUTH_ERRORS: list[tuple[type[errors.Unauthorized], gql_errors.HasuraError]] = [
     (errors.MissingToken,
@@ -114,6 +116,9 @@ class _Engine:
         self.gql = graphql
         self.schema = graphql.build_schema(SDL)
         self._introspection_cache: dict[str, dict[str, Any]] = {}
+        #: query text -> its parsed document, once it passed validation: the SDK sends the
+        #: same few queries with new variables, and validating one costs ten times its run
+        self._valid_documents: dict[str, Any] = {}
         install_scalars(self.schema)
         install_resolvers(self.schema)
 
@@ -126,20 +131,26 @@ class _Engine:
     def _run(self, backend: WallarooBackend, caller: User, payload: Any, at: str) -> dict[str, Any]:
         gql = self.gql
         query, variables, operation_name = _envelope(payload, at)
-        try:
-            document = gql.parse(query, max_tokens=MAX_TOKENS)
-            _check_depth(document)
-        except (gql.GraphQLError, RecursionError):
-            raise gql_errors.ValidationFailed("not a valid graphql query", path=f"{at}.query") from None
+        document = self._valid_documents.get(query)
+        validated = document is not None
+        if document is None:
+            try:
+                document = gql.parse(query, max_tokens=MAX_TOKENS)
+                _check_depth(document)
+            except (gql.GraphQLError, RecursionError):
+                raise gql_errors.ValidationFailed("not a valid graphql query", path=f"{at}.query") from None
         operation = gql.get_operation_ast(document, operation_name)
         if operation is None:
             if operation_name is not None:
                 raise gql_errors.ValidationFailed(f"no such operation found in the document: \"{operation_name}\"")
             raise gql_errors.ValidationFailed(
                 "exactly one operation has to be present in the document when operationName is not specified")
-        problems = gql.validate(self.schema, document)
-        if problems:
-            raise _validation_error(document, problems[0])
+        if not validated:
+            problems = gql.validate(self.schema, document)
+            if problems:
+                raise _validation_error(document, problems[0])
+            if len(self._valid_documents) < MAX_CACHED_DOCUMENTS:
+                self._valid_documents[query] = document
         if operation.operation == gql.OperationType.SUBSCRIPTION:
             raise gql_errors.ValidationFailed("subscriptions are not supported")
         from graphql.execution.values import get_variable_values
@@ -151,16 +162,15 @@ class _Engine:
         if cache_key is not None and cache_key in self._introspection_cache:
             return self._introspection_cache[cache_key]
 
-        with backend.state.lock:  # one operation sees (and changes) the store as one
-            # A mutation is one transaction (Hasura): when any part of it fails, a root field
-            # or a field read after the change, nothing of it stays.
-            tables = Tables(backend)
-            restore = tables.savepoint() if operation.operation == gql.OperationType.MUTATION else None
-            result = gql.execute(self.schema, document, context_value=Context(tables, caller),
+        # One operation sees (and changes) the store as one. A mutation is one transaction
+        # (Hasura): when any part of it fails, a root field or a field read after the change,
+        # nothing of it stays; the rollback undoes only what the mutation changed.
+        state = backend.state
+        is_mutation = operation.operation == gql.OperationType.MUTATION
+        with state.transaction() if is_mutation else state.lock:
+            result = gql.execute(self.schema, document, context_value=Context(Tables(backend), caller),
                                  variable_values=variables or {}, operation_name=operation_name)
             if result.errors:
-                if restore is not None:
-                    restore()
                 raise _execution_error(result.errors[0])
         reply = {"data": result.data}
         if cache_key is not None and len(self._introspection_cache) < 16:

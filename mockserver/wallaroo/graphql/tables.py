@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from ...state import clone_data
 from ..records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, OWNER, USER_TYPES, User, Workspace, add_workspace,
-                       default_workspace_name, drop_member, iso_timestamp, set_member)
+                       change_workspace, default_workspace_name, drop_member, iso_timestamp, set_member)
 from . import errors as gql_errors
 
 if TYPE_CHECKING:
@@ -69,8 +68,10 @@ class Tables:
         key = (workspace_id, user_id)
         row_id = self.backend.data.member_row_ids.get(key)
         if row_id is None:
-            row_id = self.backend.data.member_row_ids[key] = self.backend.data.next_member_row_id
-            self.backend.data.next_member_row_id += 1
+            data = self.backend.data
+            data.changes.item(data.member_row_ids, key)
+            row_id = data.member_row_ids[key] = data.next_member_row_id
+            data.next_member_row_id += 1
         return {"id": row_id, "user_id": user_id, "user_type": user_type, "workspace_id": workspace_id}
 
     def _default_workspace(self, user: User) -> Workspace | None:
@@ -80,17 +81,6 @@ class Tables:
             return None
         workspace_id = self.backend.data.workspace_names.get(default_workspace_name(user.email))
         return None if workspace_id is None else self.backend.data.workspaces[workspace_id]
-
-    def savepoint(self) -> Callable[[], None]:
-        """A function that puts the data back as it is now (a GraphQL mutation is one
-        transaction: when any part of it fails, none of it happened)."""
-        with self.backend.state.lock:
-            saved = clone_data(self.backend, self.backend.data)
-
-        def restore() -> None:
-            with self.backend.state.lock:
-                self.backend.data = saved
-        return restore
 
     def workspace_rows(self, caller: User, *, workspace_id: int | None = None,
                        readable_only: bool = True) -> list[dict[str, Any]]:
@@ -213,9 +203,9 @@ class Tables:
                 return None
             merged = self._merged_members(existing.id, existing.members, additions, members_on_conflict)
             if "archived" in on_conflict.update_columns and archived is not None:
-                existing.archived = archived
+                change_workspace(data, existing).archived = archived
             if "created_by" in on_conflict.update_columns and created_by is not None:
-                existing.created_by = created_by
+                change_workspace(data, existing).created_by = created_by
             for user_id, kind in merged.items():
                 set_member(data, existing, user_id, kind)
             return self._workspace_row(existing)
@@ -258,7 +248,10 @@ class Tables:
                       if matches(row)]
             for workspace, row in doomed:
                 drop_member(self.backend.data, workspace, row["user_id"])
-                self.backend.data.member_row_ids.pop((workspace.id, row["user_id"]), None)
+                key = (workspace.id, row["user_id"])
+                if key in self.backend.data.member_row_ids:
+                    self.backend.data.changes.item(self.backend.data.member_row_ids, key)
+                    del self.backend.data.member_row_ids[key]
             return [row for _, row in doomed]
 
 
