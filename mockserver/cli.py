@@ -9,6 +9,8 @@ Every flag has an environment variable (the flag wins)::
     --log-requests   MOCKSERVER_LOG_REQUESTS  one line per request on stderr
     --quiet          MOCKSERVER_QUIET         print only the URL
     --server         MOCKSERVER_SERVER        auto (default), granian or waitress: the HTTP server
+    --journal-limit      MOCKSERVER_JOURNAL_LIMIT      most requests the journal keeps (default 10000)
+    --journal-max-bytes  MOCKSERVER_JOURNAL_MAX_BYTES  the journal's memory budget (default 64MiB)
 
 When ready it prints the URL on the first line of stdout and the docs page's URL on the
 second (``--quiet``: the URL alone), then the credentials of both APIs read from the loaded
@@ -26,6 +28,7 @@ import errno
 import gc
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -34,6 +37,7 @@ from typing import Any, Sequence, TextIO
 
 from ._version import __version__
 from . import scenarios as scenario_files
+from .journal import DEFAULT_JOURNAL_LIMIT, DEFAULT_JOURNAL_MAX_BYTES
 from .server import DEFAULT_SCENARIOS, MockServer
 from .serving import SERVERS
 from .state import ScenarioError
@@ -65,13 +69,36 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
+               "mib": 1024 ** 2, "g": 1024 ** 3, "gb": 1024 ** 3, "gib": 1024 ** 3}
+
+
+def byte_size(text: str) -> int:
+    """``65536``, ``64KiB``, ``64MiB`` or ``1g`` as a number of bytes (units are powers of 1024)."""
+    match = re.fullmatch(r"\s*(\d{1,15})\s*([A-Za-z]*)\s*", text)
+    unit = match and _SIZE_UNITS.get(match.group(2).lower())
+    if not match or unit is None or int(match.group(1)) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive size in bytes (e.g. 67108864, 64MiB), got {text!r}")
+    return int(match.group(1)) * unit
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="mockserver",
         description="A stateful test double for the Wallaroo MLOps API and the ModelArts workspace API.",
         epilog="Environment variables MOCKSERVER_HOST, MOCKSERVER_PORT, MOCKSERVER_SCENARIO (comma-separated), "
-               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET and MOCKSERVER_SERVER set the "
-               "defaults of the "
+               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER, "
+               "MOCKSERVER_JOURNAL_LIMIT and MOCKSERVER_JOURNAL_MAX_BYTES set the defaults of the "
                "flags. SIGINT/SIGTERM save the state file and stop; SIGUSR1 saves it.")
     parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=port_number, help=f"port to listen on; 0 picks a free one (default {DEFAULT_PORT})")
@@ -82,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="load the state from PATH at start if it exists; save it there on shutdown "
                              "and on demand (SIGUSR1, POST /__mock/state/save)")
     parser.add_argument("--log-requests", action="store_true", default=None, help="log every request on stderr")
+    parser.add_argument("--journal-limit", type=positive_int, metavar="N",
+                        help=f"the most requests the journal keeps, oldest dropped first (default {DEFAULT_JOURNAL_LIMIT})")
+    parser.add_argument("--journal-max-bytes", type=byte_size, metavar="SIZE",
+                        help="the memory the journal may hold, e.g. 64MiB; oldest entries dropped first "
+                             f"(default {DEFAULT_JOURNAL_MAX_BYTES // 1024 ** 2}MiB)")
     parser.add_argument("--quiet", action="store_true", default=None, help="print only the URL when ready")
     parser.add_argument("--server", choices=SERVERS,
                         help="the HTTP server: granian (native, the fastest), waitress (pure Python), or auto: "
@@ -127,6 +159,15 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         args.state_file = environ.get("MOCKSERVER_STATE_FILE") or None
     if args.log_requests is None:
         args.log_requests = _env_flag(parser, "MOCKSERVER_LOG_REQUESTS", environ)
+    for name, variable, convert, default in (
+            ("journal_limit", "MOCKSERVER_JOURNAL_LIMIT", positive_int, DEFAULT_JOURNAL_LIMIT),
+            ("journal_max_bytes", "MOCKSERVER_JOURNAL_MAX_BYTES", byte_size, DEFAULT_JOURNAL_MAX_BYTES)):
+        if getattr(args, name) is None:
+            text = environ.get(variable, "").strip()
+            try:
+                setattr(args, name, convert(text) if text else default)
+            except argparse.ArgumentTypeError as error:
+                parser.error(f"{variable}: {error}")
     if args.quiet is None:
         args.quiet = _env_flag(parser, "MOCKSERVER_QUIET", environ)
     if args.server is None:
@@ -217,7 +258,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
                      "without --check the server creates it on the first save)", EXIT_USAGE, err)
     try:
         server = MockServer(args.scenario, host=args.host, port=args.port, state_file=args.state_file,
-                            log_requests=args.log_requests, server=args.server)
+                            log_requests=args.log_requests, server=args.server, journal_limit=args.journal_limit,
+                            journal_max_bytes=args.journal_max_bytes)
     except ScenarioError as error:
         return _fail(str(error), EXIT_USAGE, err)
     if args.check:

@@ -24,7 +24,7 @@ from .app import DEFAULT_MAX_BODY_BYTES, create_app
 from .context import MockContext
 from .faults import FaultInjector
 from .inprocess import INPROCESS_BASE_URL
-from .journal import Journal
+from .journal import DEFAULT_JOURNAL_LIMIT, DEFAULT_JOURNAL_MAX_BYTES, Journal
 from .matching import CONTROL_PREFIX
 from .state import ScenarioError, State
 
@@ -56,7 +56,8 @@ class MockServer:
 
     def __init__(self, scenarios: Iterable[scenario_files.ScenarioRef] = DEFAULT_SCENARIOS, *,
                  host: str = "127.0.0.1", port: int = 0, state_file: str | os.PathLike[str] | None = None,
-                 journal_limit: int = 10_000, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, threads: int = 8,
+                 journal_limit: int = DEFAULT_JOURNAL_LIMIT, journal_max_bytes: int = DEFAULT_JOURNAL_MAX_BYTES,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, threads: int = 8,
                  log_requests: bool = False, fault_seed: int = 0, server: str = "auto") -> None:
         if server not in serving.SERVERS:
             raise ValueError(f"unknown server {server!r}; expected one of {', '.join(serving.SERVERS)}")
@@ -71,7 +72,7 @@ class MockServer:
         for api in self.apis:
             if api.make_backend is not None:
                 self.state.register(api.make_backend(self.state))
-        self.journal = Journal(journal_limit)
+        self.journal = Journal(journal_limit, journal_max_bytes)
         self.faults = FaultInjector(fault_seed)
         self.context = MockContext(state=self.state, journal=self.journal, faults=self.faults, apis=self.apis,
                                    max_body_bytes=max_body_bytes, log_requests=log_requests, server=self)

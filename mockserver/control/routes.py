@@ -199,7 +199,10 @@ def list_requests() -> Response:
     """The journal, oldest first; filters: method, path (glob), api, status, limit (the last N)."""
     include_control = flag("include_control")
     journal = current().journal
-    entries = journal.find(**_journal_filter())
+    try:
+        entries = journal.find(**_journal_filter())
+    except ValueError as error:  # a path pattern over the length limit
+        raise errors.InvalidRequest(f"query parameter path: {error}") from None
     if not include_control:
         entries = [e for e in entries if not is_control_path(e.path)]
     entries = _limit(entries)
@@ -222,7 +225,10 @@ def find_requests() -> Response:
                         raise FieldError(section.at(key), "expected a string")
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
-    matcher = RequestMatcher.build(**{key: value for key, value in fields.value.items() if value is not None})
+    try:
+        matcher = RequestMatcher.build(**{key: value for key, value in fields.value.items() if value is not None})
+    except ValueError as error:  # a path pattern over the length limit
+        raise errors.InvalidRequest(f"path: {error}") from None
     journal = current().journal
     entries = [entry for entry in journal.entries(include_control=matcher.targets_control()) if matcher.matches(entry)]
     answer: dict[str, Any] = {"count": len(entries), "requests": [entry.to_dict() for entry in entries]}
