@@ -53,6 +53,7 @@ def _post(server, path, headers, data):
 
 def test_duplicate_keys_are_a_400_in_each_apis_shape(server):
     body = b'{"workspace_name": "a", "workspace_name": "b", "name": "x", "name": "y", "auth": {}, "auth": {}}'
+    server.clock.freeze()
     before = server.export_state()
     for path, headers, status, message_of in _targets(server):
         answer = _post(server, path, headers, body)
