@@ -9,6 +9,10 @@ Every flag has an environment variable (the flag wins)::
     --log-requests   MOCKSERVER_LOG_REQUESTS  one line per request on stderr
     --quiet          MOCKSERVER_QUIET         print only the URL
     --server         MOCKSERVER_SERVER        auto (default), granian or waitress: the HTTP server
+    --control-token  MOCKSERVER_CONTROL_TOKEN the control API (/__mock/) requires it in X-Mockserver-Token
+    --save-dir       MOCKSERVER_SAVE_DIR      POST /__mock/state/save may write into this directory
+    --scenario-dir   MOCKSERVER_SCENARIO_DIRS repeatable (comma-separated): the control API may load files here
+    --allow-host     MOCKSERVER_ALLOW_HOSTS   repeatable (comma-separated): host names the control API answers
     --journal-limit      MOCKSERVER_JOURNAL_LIMIT      most requests the journal keeps (default 10000)
     --journal-max-bytes  MOCKSERVER_JOURNAL_MAX_BYTES  the journal's memory budget (default 64MiB)
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import errno
 import gc
+import ipaddress
 import logging
 import os
 import re
@@ -98,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A stateful test double for the Wallaroo MLOps API and the ModelArts workspace API.",
         epilog="Environment variables MOCKSERVER_HOST, MOCKSERVER_PORT, MOCKSERVER_SCENARIO (comma-separated), "
                "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER, "
+               "MOCKSERVER_CONTROL_TOKEN, MOCKSERVER_SAVE_DIR, MOCKSERVER_SCENARIO_DIRS, MOCKSERVER_ALLOW_HOSTS, "
                "MOCKSERVER_JOURNAL_LIMIT and MOCKSERVER_JOURNAL_MAX_BYTES set the defaults of the "
                "flags. SIGINT/SIGTERM save the state file and stop; SIGUSR1 saves it.")
     parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST})")
@@ -109,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="load the state from PATH at start if it exists; save it there on shutdown "
                              "and on demand (SIGUSR1, POST /__mock/state/save)")
     parser.add_argument("--log-requests", action="store_true", default=None, help="log every request on stderr")
+    parser.add_argument("--control-token", metavar="TOKEN",
+                        help="require TOKEN in the X-Mockserver-Token header of every control call but "
+                             "GET /__mock/health (prefer MOCKSERVER_CONTROL_TOKEN: flags show in ps)")
+    parser.add_argument("--save-dir", metavar="DIR",
+                        help="let POST /__mock/state/save write files into DIR (otherwise only to --state-file)")
+    parser.add_argument("--scenario-dir", action="append", metavar="DIR",
+                        help="let the control API load scenario files from DIR, by name or path; repeatable")
+    parser.add_argument("--allow-host", action="append", metavar="NAME",
+                        help="a host name (e.g. a DNS name of this machine) the control API answers besides IP "
+                             "addresses, localhost and names without a dot; repeatable")
     parser.add_argument("--journal-limit", type=positive_int, metavar="N",
                         help=f"the most requests the journal keeps, oldest dropped first (default {DEFAULT_JOURNAL_LIMIT})")
     parser.add_argument("--journal-max-bytes", type=byte_size, metavar="SIZE",
@@ -159,6 +175,16 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         args.state_file = environ.get("MOCKSERVER_STATE_FILE") or None
     if args.log_requests is None:
         args.log_requests = _env_flag(parser, "MOCKSERVER_LOG_REQUESTS", environ)
+    if args.control_token is None:
+        args.control_token = environ.get("MOCKSERVER_CONTROL_TOKEN") or None
+    if args.save_dir is None:
+        args.save_dir = environ.get("MOCKSERVER_SAVE_DIR") or None
+    for name, variable in (("scenario_dir", "MOCKSERVER_SCENARIO_DIRS"), ("allow_host", "MOCKSERVER_ALLOW_HOSTS")):
+        if getattr(args, name) is None:
+            setattr(args, name, [part.strip() for part in environ.get(variable, "").split(",") if part.strip()])
+    for folder in [args.save_dir, *args.scenario_dir]:
+        if folder is not None and not os.path.isdir(folder):
+            parser.error(f"{folder}: not a directory")
     for name, variable, convert, default in (
             ("journal_limit", "MOCKSERVER_JOURNAL_LIMIT", positive_int, DEFAULT_JOURNAL_LIMIT),
             ("journal_max_bytes", "MOCKSERVER_JOURNAL_MAX_BYTES", byte_size, DEFAULT_JOURNAL_MAX_BYTES)):
@@ -187,6 +213,27 @@ def credentials_lines(server: MockServer) -> list[str]:
     return lines
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or a name to listen on) is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any interface
+
+
+def exposure_warning(server: MockServer, args: argparse.Namespace) -> str | None:
+    """The warning for a server others can reach (None on a loopback address)."""
+    if is_loopback(args.host):
+        return None
+    where = "every interface" if args.host in ("0.0.0.0", "::", "") else args.host
+    guard = ("the control API requires the token" if args.control_token else
+             "anyone who can reach this port can read the state with its passwords, replace it and reset it "
+             "through /__mock/; set MOCKSERVER_CONTROL_TOKEN (or --control-token) to require a token")
+    return f"mockserver: warning: listening on {where} (port {server.port}), not only on this machine: {guard}"
+
+
 DOCS_PAGE = "/v1/api/docs"
 
 
@@ -197,16 +244,28 @@ def banner_lines(server: MockServer, args: argparse.Namespace) -> list[str]:
     lines = [server.url,
              f"docs: {server.url}{DOCS_PAGE}",
              f"mockserver {__version__}, scenarios: {', '.join(server.state.scenarios) or '(none)'}",
+             *_listening_lines(server, args),
              f"  control API: {server.url}/__mock/health",
              f"  HTTP server: {server.server_name}"]
     if server.state_file is not None:
         lines.append(f"  state file: {server.state_file}")
+    if args.control_token:
+        lines.append("  control API: requires the token in the X-Mockserver-Token header")
     lines.extend(credentials_lines(server))
     lines.append("Press Ctrl+C to stop.")
     return lines
 
 
-def print_banner(server: MockServer, args: argparse.Namespace, out: TextIO) -> None:
+def _listening_lines(server: MockServer, args: argparse.Namespace) -> list[str]:
+    """Where it really listens, when that is not the URL above (0.0.0.0, a name, ...)."""
+    listening = f"http://{args.host if ':' not in args.host else f'[{args.host}]'}:{server.port}"
+    return [] if listening == server.url else [f"  listening on {listening}"]
+
+
+def print_banner(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> None:
+    warning = exposure_warning(server, args)
+    if warning is not None:
+        print(warning, file=err or sys.stderr, flush=True)
     for line in banner_lines(server, args):
         if not _print(line, out):
             return
@@ -259,7 +318,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     try:
         server = MockServer(args.scenario, host=args.host, port=args.port, state_file=args.state_file,
                             log_requests=args.log_requests, server=args.server, journal_limit=args.journal_limit,
-                            journal_max_bytes=args.journal_max_bytes)
+                            journal_max_bytes=args.journal_max_bytes, control_token=args.control_token,
+                            save_dir=args.save_dir, scenario_dirs=args.scenario_dir, allow_hosts=args.allow_host)
     except ScenarioError as error:
         return _fail(str(error), EXIT_USAGE, err)
     if args.check:
@@ -314,7 +374,7 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
         previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, on_save)
     code = EXIT_OK
     try:
-        print_banner(server, args, out)
+        print_banner(server, args, out, err)
         while not requests["stop"]:
             wake.wait(1.0)
             wake.clear()

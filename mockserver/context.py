@@ -26,6 +26,8 @@ class MockContext:
     log_requests: bool = False
     #: set by MockServer so control views can reload scenarios by name and save state
     server: Any = None
+    #: who may use the control API and which files it may touch (control/security.py)
+    control_policy: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def api_for(self, path: str) -> Api | None:

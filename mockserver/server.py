@@ -58,9 +58,19 @@ class MockServer:
                  host: str = "127.0.0.1", port: int = 0, state_file: str | os.PathLike[str] | None = None,
                  journal_limit: int = DEFAULT_JOURNAL_LIMIT, journal_max_bytes: int = DEFAULT_JOURNAL_MAX_BYTES,
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, threads: int = 8,
-                 log_requests: bool = False, fault_seed: int = 0, server: str = "auto") -> None:
+                 log_requests: bool = False, fault_seed: int = 0, server: str = "auto",
+                 control_token: str | None = None, save_dir: str | os.PathLike[str] | None = None,
+                 scenario_dirs: Iterable[str | os.PathLike[str]] = (), allow_hosts: Iterable[str] = ()) -> None:
+        """``server``: the HTTP server (serving.SERVERS); ``control_token``: required by the control
+        API (sent by this object's own clients); ``save_dir``: where ``POST /__mock/state/save`` may
+        write besides the state file; ``scenario_dirs``: where the control API may read scenario
+        files; ``allow_hosts``: host names the control API answers besides IP addresses and
+        localhost (docs/guarantees.md, "Security model")."""
+        from .control.security import ControlPolicy
+
         if server not in serving.SERVERS:
             raise ValueError(f"unknown server {server!r}; expected one of {', '.join(serving.SERVERS)}")
+        scenarios = list(scenarios)
         self.host = host
         self.port = port
         self.threads = threads
@@ -74,8 +84,13 @@ class MockServer:
                 self.state.register(api.make_backend(self.state))
         self.journal = Journal(journal_limit, journal_max_bytes)
         self.faults = FaultInjector(fault_seed)
+        self.control_token = control_token or None
+        self.control_policy = ControlPolicy.build(token=self.control_token, save_dir=save_dir,
+                                                  scenario_dirs=scenario_dirs, scenario_files=scenarios,
+                                                  host_names=[host, *allow_hosts])
         self.context = MockContext(state=self.state, journal=self.journal, faults=self.faults, apis=self.apis,
-                                   max_body_bytes=max_body_bytes, log_requests=log_requests, server=self)
+                                   max_body_bytes=max_body_bytes, log_requests=log_requests, server=self,
+                                   control_policy=self.control_policy)
         self.app = create_app(self.context)
         self.journal.known_routes = self._known_routes
         #: the plugin fails a test at teardown if a request matched no route while this is set
@@ -267,14 +282,21 @@ class MockServer:
         """``{"X-Auth-Token": <token>}`` for an IAM user."""
         return {"X-Auth-Token": self.modelarts_token(user, project_id)}
 
+    def control_headers(self) -> dict[str, str]:
+        """``{"X-Mockserver-Token": <token>}`` when the control API needs a token, else ``{}``."""
+        from .control.security import TOKEN_HEADER
+
+        return {TOKEN_HEADER: self.control_token} if self.control_token else {}
+
     def headers(self, api: str | None, user: str | None = None) -> dict[str, str]:
-        """Auth headers for ``api`` (``"wallaroo"``, ``"modelarts"``, or None for none)."""
+        """Auth headers for ``api`` (``"wallaroo"``, ``"modelarts"``, or None for none), plus the
+        control token if one is set, so the same client can also drive ``/__mock/``."""
         if api is None:
-            return {}
+            return self.control_headers()
         if api == "wallaroo":
-            return self.wallaroo_headers(user or DEFAULT_WALLAROO_USER)
+            return {**self.control_headers(), **self.wallaroo_headers(user or DEFAULT_WALLAROO_USER)}
         if api == "modelarts":
-            return self.modelarts_headers(user or DEFAULT_MODELARTS_USER)
+            return {**self.control_headers(), **self.modelarts_headers(user or DEFAULT_MODELARTS_USER)}
         raise ValueError(f"unknown api {api!r}; expected one of {', '.join(APIS)} or None")
 
     # == test helpers: per-test data ===================================================
@@ -385,8 +407,11 @@ class MockServer:
 
     # == in-process access (no socket) =================================================
     def test_client(self) -> FlaskClient:
-        """Flask's test client on this server's app."""
-        return self.app.test_client()
+        """Flask's test client on this server's app (sending the control token, if set)."""
+        client = self.app.test_client()
+        for name, value in self.control_headers().items():
+            client.environ_base["HTTP_" + name.upper().replace("-", "_")] = value
+        return client
 
     def httpx_transport(self) -> Any:
         """An ``httpx`` transport calling the app in-process (``httpx.Client(transport=...)``)."""

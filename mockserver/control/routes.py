@@ -24,8 +24,26 @@ from ..matching import CONTROL_PREFIX, is_control_path
 from ..state import ScenarioError
 from ..validation import FieldError, Fields
 from . import exceptions as errors
+from .security import ControlPolicy, Refused, redact
 
 blueprint = Blueprint("control", __name__, url_prefix=CONTROL_PREFIX)
+
+
+def policy() -> ControlPolicy:
+    return current().control_policy or _OPEN
+
+
+_OPEN = ControlPolicy()
+
+
+@blueprint.before_request
+def guard() -> None:
+    """Refuse calls from other sites' pages, foreign Host names, and calls without the token."""
+    try:
+        policy().check_request(request.method, request.path, request.headers, request.get_data(cache=True),
+                               request.mimetype)
+    except Refused as refused:
+        raise errors.HttpError(refused.status, refused.message) from None
 
 MATCHER_FIELDS = ("method", "path", "api", "status", "json", "query", "headers", "form")
 
@@ -73,7 +91,12 @@ def scenario_refs(fields: Fields, name: str, *, required: bool) -> list[Any] | N
     for index, ref in enumerate(refs or []):
         if not isinstance(ref, (str, dict)):
             raise errors.InvalidRequest(f"{name}[{index}]: expected a name, a path or a scenario object")
-    return refs
+    if refs is None:
+        return None
+    try:  # a request names files only inside the directories given at start
+        return [policy().scenario_ref(ref) if isinstance(ref, str) else ref for ref in refs]
+    except ScenarioError as error:
+        raise rejected(error) from None
 
 
 def rejected(error: ScenarioError) -> errors.InvalidDocument:
@@ -111,16 +134,29 @@ def reset() -> Response:
 
 
 # -- state ---------------------------------------------------------------------------
+#: marks an export without its secrets (it cannot be imported: users would lose their passwords)
+SECRETS_OMITTED = {"secrets": "omitted: GET /__mock/state?secrets=true for passwords, secret and signing keys"}
+
+
 @blueprint.get("/state")
 def get_state() -> Response:
-    return app_json(current().state.export())
+    """The state document; passwords, secret keys and signing keys only with ``?secrets=true``."""
+    document = current().state.export()
+    if flag("secrets"):
+        return app_json(document)
+    return app_json({**SECRETS_OMITTED, **redact(document)})
 
 
 @blueprint.put("/state")
 def put_state() -> Response:
     as_baseline = flag("as_baseline")
+    document = body()
+    if isinstance(document, dict) and "secrets" in document:
+        raise errors.InvalidDocument("PUT /__mock/state", "secrets", "this export leaves the secrets out "
+                                     "(passwords, secret and signing keys), so importing it would change them; "
+                                     "export with GET /__mock/state?secrets=true")
     try:
-        server().import_state(body(), source="PUT /__mock/state", as_baseline=as_baseline)
+        server().import_state(document, source="PUT /__mock/state", as_baseline=as_baseline)
     except ScenarioError as error:
         raise rejected(error) from None
     return app_json({"status": "imported", "scenarios": current().state.scenarios})
@@ -135,8 +171,14 @@ def save_state() -> Response:
         raise errors.InvalidRequest(str(error)) from None
     if path is None and server().state_file is None:
         raise errors.NoStateFile()
+    target = None
+    if path is not None:
+        try:  # only inside the save directory given at start
+            target = policy().save_target(path)
+        except Refused as refused:
+            raise errors.HttpError(refused.status, refused.message) from None
     try:
-        saved = server().save_state(path)
+        saved = server().save_state(target)
     except OSError as error:
         raise errors.SaveFailed(f"cannot save the state to {path or server().state_file}: {error.strerror or error}") from None
     return app_json({"status": "saved", "path": str(saved)})
