@@ -382,16 +382,36 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
                 requests["save"] = False
                 code = max(code, _save(server, err, quiet=args.quiet))
     finally:
-        state_file, server.state_file = server.state_file, None  # saved below, with error handling
-        server.stop()
-        server.state_file = state_file
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if server.state_file is not None:
-        code = max(code, _save(server, err, quiet=args.quiet))
+        # From here to the end of the final save, a further SIGINT/SIGTERM is noted, not
+        # obeyed: the save holds every acknowledged write (a second signal 0.3 s after the
+        # first used to kill it half-way, losing them and leaving a temp file).
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _while_stopping(err, quiet=args.quiet))
+        try:
+            state_file, server.state_file = server.state_file, None  # saved below, with error handling
+            server.stop()
+            server.state_file = state_file
+            if server.state_file is not None:
+                code = max(code, _save(server, err, quiet=args.quiet))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     if not args.quiet:
         print("mockserver stopped", file=err, flush=True)
     return code
+
+
+def _while_stopping(err: TextIO, *, quiet: bool) -> Any:
+    told = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if not told and not quiet:
+            told.append(True)
+            try:
+                print("mockserver: stopping (saving the state); please wait", file=err, flush=True)
+            except (OSError, ValueError):
+                pass
+    return on_signal
 
 
 def _save(server: MockServer, err: TextIO, *, quiet: bool) -> int:

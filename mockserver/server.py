@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -101,8 +102,10 @@ class MockServer:
         self._cache_root: str | None = None
         self._baseline_generation = -1
         self.load_scenarios(scenarios, replace=True)
-        if self.state_file is not None and self.state_file.exists():
-            self.load_state_file(self.state_file)
+        if self.state_file is not None:
+            remove_leftover_temp_files(self.state_file)
+            if self.state_file.exists():
+                self.load_state_file(self.state_file)
 
     # == lifecycle =====================================================================
     def start(self) -> MockServer:
@@ -229,7 +232,7 @@ class MockServer:
         document["baseline"] = self.state.export_baseline()
         with self._save_lock:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     json.dump(document, handle, indent=2, ensure_ascii=False)
@@ -427,3 +430,28 @@ class MockServer:
             methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
             routes.append(("/".join(methods), rule.rule))
         return routes
+
+
+#: the end of the temporary file a save writes before renaming it over the target
+TEMP_SUFFIX = ".tmp"
+
+
+def remove_leftover_temp_files(target: Path) -> list[Path]:
+    """Remove the temporary files of saves to ``target`` that never finished (kill -9, power
+    loss); they piled up next to the state file. Returns what was removed."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}({re.escape(TEMP_SUFFIX)})?\Z")
+    removed = []
+    try:
+        candidates = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for path in candidates:
+        if pattern.match(path.name) and path.is_file():
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    if removed:
+        logger.info("removed %d unfinished save(s) next to %s", len(removed), target)
+    return removed
