@@ -175,8 +175,8 @@ def parse_http(block: str) -> tuple[str, str, str, int, object]:
 
 
 def test_control_api_examples_in_order(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the save example writes a relative path
-    server = MockServer(["default"])
+    monkeypatch.chdir(tmp_path)
+    server = MockServer(["default"], save_dir=tmp_path)  # the save example writes a relative path there
     session = server.session(None)
     for line, block in blocks(CONTROL, "http"):
         method, target, body, status, expected = parse_http(block)
