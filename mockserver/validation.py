@@ -9,6 +9,7 @@ turns it into a message naming the file and the path.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Iterator
 
 _MISSING = object()
@@ -304,3 +305,28 @@ def _reject_lone_surrogates(value: Any) -> None:
         elif isinstance(item, dict):
             stack.extend(item)
             stack.extend(item.values())
+
+
+#: Unicode categories refused in names and emails: control (Cc), format (Cf: zero-width
+#: spaces and joiners, bidi embeddings, overrides and isolates, the BOM, soft hyphens),
+#: line and paragraph separators, and surrogates. They make two different names look the
+#: same ("admin\u200b") or reorder what is shown ("\u202eexe.txt").
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def look_alike_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a name or an email (an invisible or reordering character), or None."""
+    if text.isascii() and text.isprintable():  # the common case, without a walk in Python
+        return None
+    for char in text:
+        if unicodedata.category(char) in _INVISIBLE_CATEGORIES:
+            kind = "a bidirectional control" if unicodedata.bidirectional(char) in (
+                "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI") else \
+                "a control character" if unicodedata.category(char) == "Cc" else "an invisible character"
+            return f"contains {kind} (U+{ord(char):04X}), which would make it look like another name"
+    return None
+
+
+def normalize_name(text: str) -> str:
+    """A name or email as stored and compared: Unicode NFC (``"e\u0301"`` is ``"\u00e9"``)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..state import shallow_copy
+from ..validation import look_alike_problem, normalize_name
 
 OWNER = "OWNER"
 COLLABORATOR = "COLLABORATOR"
@@ -46,7 +47,15 @@ def is_dns_compliant(name: str) -> bool:
 
 
 def is_email(text: str) -> bool:
-    return bool(_EMAIL.fullmatch(text))
+    """An address with one ``@``, no spaces, and nothing invisible or reordering (zero-width,
+    bidi, control characters: they make one address look like another)."""
+    return bool(_EMAIL.fullmatch(text)) and look_alike_problem(text) is None
+
+
+def login_key(text: str) -> str:
+    """How usernames and emails are compared: Unicode NFC, then case-insensitively (Keycloak).
+    ``"zoe\u0308@example.com"`` and ``"Zoë@example.com"`` are one login."""
+    return normalize_name(text).lower()
 
 
 def default_workspace_name(email: str) -> str:
@@ -182,9 +191,9 @@ def clone_workspace(workspace: Workspace) -> Workspace:
 # == index-keeping helpers (call with the lock held) ===================================
 def add_user(data: WallarooData, user: User) -> None:
     data.users[user.id] = user
-    data.logins[user.username.lower()] = user.id
+    data.logins[login_key(user.username)] = user.id
     if user.email:
-        data.logins[user.email.lower()] = user.id
+        data.logins[login_key(user.email)] = user.id
 
 
 def add_workspace(data: WallarooData, workspace: Workspace) -> None:
@@ -217,14 +226,14 @@ def find(data: WallarooData, ref: str) -> User | None:
     """A user by id, email or username (the last two case-insensitively, as Keycloak)."""
     user = data.users.get(ref)
     if user is None:
-        user_id = data.logins.get(ref.lower())
+        user_id = data.logins.get(login_key(ref))
         user = data.users.get(user_id) if user_id else None
     return user
 
 
 def find_login(data: WallarooData, login: str) -> User | None:
     """A user by username or email (what Keycloak's login form accepts), case-insensitively."""
-    user_id = data.logins.get(login.lower())
+    user_id = data.logins.get(login_key(login))
     return data.users.get(user_id) if user_id else None
 
 

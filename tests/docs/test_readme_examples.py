@@ -140,13 +140,14 @@ def test_every_curl_example_names_a_control_route():
     for line, words in shell_commands():
         if words[0] != "curl":
             continue
-        method, data, url = "GET", None, None
+        method, data, url, headers = "GET", None, None, {}
         items = iter(words[1:])
         for word in items:
             if word == "-X":
                 method = next(items)
             elif word == "-H":
-                next(items)
+                name, _, value = next(items).partition(":")
+                headers[name.strip()] = value.strip()
             elif word == "-d":
                 data = next(items)
                 method = "POST" if method == "GET" else method
@@ -157,7 +158,7 @@ def test_every_curl_example_names_a_control_route():
         assert endpoint.startswith("control."), (line, endpoint)
         if data is not None:
             json.loads(data)
-        response = server.session(None).request(method, f"{parts.path}?{parts.query}", data=data)
+        response = server.session(None).request(method, f"{parts.path}?{parts.query}", data=data, headers=headers)
         assert response.status_code < 400, (line, response.text)
         checked += 1
     assert checked >= 5

@@ -203,7 +203,8 @@ def test_a_non_loopback_address_prints_the_real_address_and_a_warning(tmp_path):
     process, first = start_cli(tmp_path, "--host", "0.0.0.0")
     port = re.fullmatch(r"http://127\.0\.0\.1:(\d+)\n", first).group(1)  # scripts read the first line
     process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=60)
+    process.wait(timeout=60)
+    out, err = process.stdout.read(), process.stderr.read()  # small: the pipes never filled
     assert f"listening on http://0.0.0.0:{port}" in out
     assert "warning: listening on every interface" in err and "MOCKSERVER_CONTROL_TOKEN" in err
 
