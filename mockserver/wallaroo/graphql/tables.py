@@ -15,6 +15,7 @@ from ...validation import look_alike_problem, normalize_name
 from ..records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, OWNER, USER_TYPES, User, Workspace, add_workspace,
                        default_workspace_name, drop_member, iso_timestamp, set_member)
 from . import errors as gql_errors
+from .limits import RowBudget
 
 if TYPE_CHECKING:
     from ..backend import WallarooBackend
@@ -272,3 +273,5 @@ class Context:
 
     tables: Tables
     caller: User
+    #: the rows this operation has read so far (limits.MAX_ROWS)
+    rows: RowBudget = field(default_factory=RowBudget)
