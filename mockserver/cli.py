@@ -402,7 +402,7 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
 
 
 def _while_stopping(err: TextIO, *, quiet: bool) -> Any:
-    told = []
+    told: list[bool] = []
 
     def on_signal(signum: int, frame: Any) -> None:
         if not told and not quiet:

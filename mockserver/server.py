@@ -440,7 +440,7 @@ def remove_leftover_temp_files(target: Path) -> list[Path]:
     """Remove the temporary files of saves to ``target`` that never finished (kill -9, power
     loss); they piled up next to the state file. Returns what was removed."""
     pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}({re.escape(TEMP_SUFFIX)})?\Z")
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = list(target.parent.iterdir())
     except OSError:

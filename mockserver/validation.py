@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 _MISSING = object()
 
@@ -226,6 +226,7 @@ def check_depth(value: Any, limit: int = MAX_JSON_DEPTH, what: str = "the reques
         seen += 1
         if max_values is not None and seen > max_values:
             raise ValueError(f"{what} holds more than {max_values} values (YAML aliases expanding?)")
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):
