@@ -168,8 +168,14 @@ def soak(requests: int, seconds: float, clients: int, seed: int = 1) -> dict[str
         began = time.monotonic()
         for thread in threads:
             thread.start()
+        quarters: list[float] = []  # RSS (MB) as each quarter of the requests is done: flat when bounded
         while any(thread.is_alive() for thread in threads):
-            peak[0] = max(peak[0], rss_bytes(process.pid))
+            rss = rss_bytes(process.pid)
+            peak[0] = max(peak[0], rss)
+            with lock:
+                done = requests - max(remaining[0], 0)
+            while len(quarters) < 3 and done >= requests * (len(quarters) + 1) / 4:
+                quarters.append(round(rss / 2 ** 20, 1))
             time.sleep(0.2)
         elapsed = time.monotonic() - began
         end_rss = rss_bytes(process.pid)
@@ -187,6 +193,7 @@ def soak(requests: int, seconds: float, clients: int, seed: int = 1) -> dict[str
         "requests_per_second": round(len(everything) / elapsed, 1) if elapsed else 0.0,
         "rss_start_mb": round(start_rss / 2 ** 20, 1), "rss_peak_mb": round(peak[0] / 2 ** 20, 1),
         "rss_end_mb": round(end_rss / 2 ** 20, 1), "journal_budget_mb": JOURNAL_MAX_BYTES // 2 ** 20,
+        "rss_by_quarter_mb": [*quarters, round(end_rss / 2 ** 20, 1)],
         "server_alive": alive,
         "p50_ms": round(percentile(everything, 0.50) * 1000, 2) if everything else None,
         "p99_ms": round(percentile(everything, 0.99) * 1000, 2) if everything else None,
@@ -201,7 +208,8 @@ def report(result: dict[str, Any]) -> str:
     lines = [f"soak: {result['requests']} requests in {result['seconds']} s from {result['clients']} clients "
              f"({result['requests_per_second']}/s); server alive at the end: {result['server_alive']}",
              f"RSS: {result['rss_start_mb']} MB at start, peak {result['rss_peak_mb']} MB, "
-             f"{result['rss_end_mb']} MB at the end (journal budget {result['journal_budget_mb']} MB)",
+             f"{result['rss_end_mb']} MB at the end (journal budget {result['journal_budget_mb']} MB); "
+             f"after each quarter of the requests: {result['rss_by_quarter_mb']} MB",
              f"latency: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms",
              f"{'kind':<18}{'count':>8}{'p50 ms':>10}{'p99 ms':>10}  statuses"]
     for kind, figures in result["kinds"].items():
