@@ -142,7 +142,10 @@ def mockserver_session(mockserver_listen_address: tuple[str, int],
     from mockserver import MockServer
 
     host, port = mockserver_listen_address
-    server = MockServer(mockserver_scenarios, host=host, port=port).start()
+    # a token in the environment protects the session's control API too; the server's own
+    # clients (session(), httpx_client(), test_client()) send it
+    server = MockServer(mockserver_scenarios, host=host, port=port,
+                        control_token=os.environ.get("MOCKSERVER_CONTROL_TOKEN") or None).start()
     try:
         yield server
     finally:
@@ -154,7 +157,7 @@ def mockserver_inprocess_session(mockserver_scenarios: Sequence[Any]) -> MockSer
     """The session's in-process server: the same app and store, with no socket."""
     from mockserver import MockServer
 
-    return MockServer(mockserver_scenarios)
+    return MockServer(mockserver_scenarios, control_token=os.environ.get("MOCKSERVER_CONTROL_TOKEN") or None)
 
 
 @pytest.fixture

@@ -150,36 +150,31 @@ def _record(status: int | None, response: Response | None, local: Any = None) ->
     content_length = req.content_length or 0
     if local.get("body_too_large") or content_length > ctx.max_body_bytes:
         size = f"{content_length} bytes" if content_length else "a body"
-        body, parsed = f"<{size}, over the {ctx.max_body_bytes}-byte limit>", None
+        body: Any = f"<{size}, over the {ctx.max_body_bytes}-byte limit>"
+        parsed: Any = None
     else:
-        raw = req.get_data(cache=True)
-        body = raw.decode("utf-8", "replace")
-        cached = local.get("_json_body")
-        if cached is not None:
-            parsed = cached[1] if cached[0] == "ok" else None
-        else:
-            try:
-                from .validation import parse_json
-
-                parsed = parse_json(raw) if raw else None
-            except ValueError:
-                parsed = None
+        # kept as bytes: the journal cuts a long one and parses the JSON only if a test reads it
+        body, parsed = req.get_data(cache=True), _UNSET
     response_json = None
     if response is not None and response.mimetype == "application/json" and not response.direct_passthrough:
         # parsed only if a test reads it (as response.get_json(silent=True) would)
         response_json = UnparsedJson(response.get_data())
     api = local.get("api")
     fault = local.get("fault")
+    known_json = {} if parsed is _UNSET else {"json": parsed}
     ctx.journal.record(
         time=ctx.state.clock.now(), method=req.method, path=req.path,
-        query=req.query_string.decode("latin-1"), headers=request_headers(req.environ), body=body, json=parsed,
+        query=req.query_string.decode("latin-1"), headers=request_headers(req.environ), body=body,
         status=status, response=response_json, api=api.name if api else None,
-        matched=req.url_rule is not None or fault is not None, fault=fault,
+        matched=req.url_rule is not None or fault is not None, fault=fault, **known_json,
     )
     if ctx.log_requests:
         elapsed = (time.perf_counter() - local.get("started", time.perf_counter())) * 1000
         logger.info("%s %s -> %s (%.1f ms)%s", req.method, req.full_path.rstrip("?"),
                     "dropped" if status is None else status, elapsed, f" [fault {fault}]" if fault else "")
+
+
+_UNSET = object()
 
 
 def error_for_status(status: int, message: str) -> ApiError:

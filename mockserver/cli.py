@@ -11,6 +11,12 @@ Every flag has an environment variable (the flag wins)::
     --server         MOCKSERVER_SERVER        auto (default), granian or waitress: the HTTP server
     --signing-key-file MOCKSERVER_SIGNING_KEY_FILE  PEM RSA key signing every token (created if
                      missing); without it the keys are random per process (mockserver/keys.py)
+    --control-token  MOCKSERVER_CONTROL_TOKEN the control API (/__mock/) requires it in X-Mockserver-Token
+    --save-dir       MOCKSERVER_SAVE_DIR      POST /__mock/state/save may write into this directory
+    --scenario-dir   MOCKSERVER_SCENARIO_DIRS repeatable (comma-separated): the control API may load files here
+    --allow-host     MOCKSERVER_ALLOW_HOSTS   repeatable (comma-separated): host names the control API answers
+    --journal-limit      MOCKSERVER_JOURNAL_LIMIT      most requests the journal keeps (default 10000)
+    --journal-max-bytes  MOCKSERVER_JOURNAL_MAX_BYTES  the journal's memory budget (default 64MiB)
 
 When ready it prints the URL on the first line of stdout and the docs page's URL on the
 second (``--quiet``: the URL alone), then the credentials of both APIs read from the loaded
@@ -26,8 +32,10 @@ from __future__ import annotations
 import argparse
 import errno
 import gc
+import ipaddress
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -37,6 +45,7 @@ from typing import Any, Sequence, TextIO
 from ._version import __version__
 from .keys import KEY_FILE_ENV, PROCESS_KEYS, UnusableKey
 from . import scenarios as scenario_files
+from .journal import DEFAULT_JOURNAL_LIMIT, DEFAULT_JOURNAL_MAX_BYTES
 from .server import DEFAULT_SCENARIOS, MockServer
 from .serving import SERVERS
 from .state import ScenarioError
@@ -68,13 +77,37 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
+               "mib": 1024 ** 2, "g": 1024 ** 3, "gb": 1024 ** 3, "gib": 1024 ** 3}
+
+
+def byte_size(text: str) -> int:
+    """``65536``, ``64KiB``, ``64MiB`` or ``1g`` as a number of bytes (units are powers of 1024)."""
+    match = re.fullmatch(r"\s*(\d{1,15})\s*([A-Za-z]*)\s*", text)
+    unit = match and _SIZE_UNITS.get(match.group(2).lower())
+    if not match or unit is None or int(match.group(1)) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive size in bytes (e.g. 67108864, 64MiB), got {text!r}")
+    return int(match.group(1)) * unit
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="mockserver",
         description="A stateful test double for the Wallaroo MLOps API and the ModelArts workspace API.",
         epilog="Environment variables MOCKSERVER_HOST, MOCKSERVER_PORT, MOCKSERVER_SCENARIO (comma-separated), "
-               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER and "
-               "MOCKSERVER_SIGNING_KEY_FILE set the defaults of the "
+               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER, "
+               "MOCKSERVER_SIGNING_KEY_FILE, MOCKSERVER_CONTROL_TOKEN, MOCKSERVER_SAVE_DIR, MOCKSERVER_SCENARIO_DIRS, "
+               "MOCKSERVER_ALLOW_HOSTS, MOCKSERVER_JOURNAL_LIMIT and MOCKSERVER_JOURNAL_MAX_BYTES set the defaults of the "
                "flags. SIGINT/SIGTERM save the state file and stop; SIGUSR1 saves it.")
     parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=port_number, help=f"port to listen on; 0 picks a free one (default {DEFAULT_PORT})")
@@ -85,6 +118,21 @@ def build_parser() -> argparse.ArgumentParser:
                         help="load the state from PATH at start if it exists; save it there on shutdown "
                              "and on demand (SIGUSR1, POST /__mock/state/save)")
     parser.add_argument("--log-requests", action="store_true", default=None, help="log every request on stderr")
+    parser.add_argument("--control-token", metavar="TOKEN",
+                        help="require TOKEN in the X-Mockserver-Token header of every control call but "
+                             "GET /__mock/health (prefer MOCKSERVER_CONTROL_TOKEN: flags show in ps)")
+    parser.add_argument("--save-dir", metavar="DIR",
+                        help="let POST /__mock/state/save write files into DIR (otherwise only to --state-file)")
+    parser.add_argument("--scenario-dir", action="append", metavar="DIR",
+                        help="let the control API load scenario files from DIR, by name or path; repeatable")
+    parser.add_argument("--allow-host", action="append", metavar="NAME",
+                        help="a host name (e.g. a DNS name of this machine) the control API answers besides IP "
+                             "addresses, localhost and names without a dot; repeatable")
+    parser.add_argument("--journal-limit", type=positive_int, metavar="N",
+                        help=f"the most requests the journal keeps, oldest dropped first (default {DEFAULT_JOURNAL_LIMIT})")
+    parser.add_argument("--journal-max-bytes", type=byte_size, metavar="SIZE",
+                        help="the memory the journal may hold, e.g. 64MiB; oldest entries dropped first "
+                             f"(default {DEFAULT_JOURNAL_MAX_BYTES // 1024 ** 2}MiB)")
     parser.add_argument("--quiet", action="store_true", default=None, help="print only the URL when ready")
     parser.add_argument("--server", choices=SERVERS,
                         help="the HTTP server: granian (native, the fastest), waitress (pure Python), or auto: "
@@ -133,6 +181,25 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         args.state_file = environ.get("MOCKSERVER_STATE_FILE") or None
     if args.log_requests is None:
         args.log_requests = _env_flag(parser, "MOCKSERVER_LOG_REQUESTS", environ)
+    if args.control_token is None:
+        args.control_token = environ.get("MOCKSERVER_CONTROL_TOKEN") or None
+    if args.save_dir is None:
+        args.save_dir = environ.get("MOCKSERVER_SAVE_DIR") or None
+    for name, variable in (("scenario_dir", "MOCKSERVER_SCENARIO_DIRS"), ("allow_host", "MOCKSERVER_ALLOW_HOSTS")):
+        if getattr(args, name) is None:
+            setattr(args, name, [part.strip() for part in environ.get(variable, "").split(",") if part.strip()])
+    for folder in [args.save_dir, *args.scenario_dir]:
+        if folder is not None and not os.path.isdir(folder):
+            parser.error(f"{folder}: not a directory")
+    for name, variable, convert, default in (
+            ("journal_limit", "MOCKSERVER_JOURNAL_LIMIT", positive_int, DEFAULT_JOURNAL_LIMIT),
+            ("journal_max_bytes", "MOCKSERVER_JOURNAL_MAX_BYTES", byte_size, DEFAULT_JOURNAL_MAX_BYTES)):
+        if getattr(args, name) is None:
+            text = environ.get(variable, "").strip()
+            try:
+                setattr(args, name, convert(text) if text else default)
+            except argparse.ArgumentTypeError as error:
+                parser.error(f"{variable}: {error}")
     if args.quiet is None:
         args.quiet = _env_flag(parser, "MOCKSERVER_QUIET", environ)
     if args.server is None:
@@ -154,6 +221,27 @@ def credentials_lines(server: MockServer) -> list[str]:
     return lines
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or a name to listen on) is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any interface
+
+
+def exposure_warning(server: MockServer, args: argparse.Namespace) -> str | None:
+    """The warning for a server others can reach (None on a loopback address)."""
+    if is_loopback(args.host):
+        return None
+    where = "every interface" if args.host in ("0.0.0.0", "::", "") else args.host
+    guard = ("the control API requires the token" if args.control_token else
+             "anyone who can reach this port can read the state with its passwords, replace it and reset it "
+             "through /__mock/; set MOCKSERVER_CONTROL_TOKEN (or --control-token) to require a token")
+    return f"mockserver: warning: listening on {where} (port {server.port}), not only on this machine: {guard}"
+
+
 DOCS_PAGE = "/v1/api/docs"
 
 
@@ -164,16 +252,28 @@ def banner_lines(server: MockServer, args: argparse.Namespace) -> list[str]:
     lines = [server.url,
              f"docs: {server.url}{DOCS_PAGE}",
              f"mockserver {__version__}, scenarios: {', '.join(server.state.scenarios) or '(none)'}",
+             *_listening_lines(server, args),
              f"  control API: {server.url}/__mock/health",
              f"  HTTP server: {server.server_name}"]
     if server.state_file is not None:
         lines.append(f"  state file: {server.state_file}")
+    if args.control_token:
+        lines.append("  control API: requires the token in the X-Mockserver-Token header")
     lines.extend(credentials_lines(server))
     lines.append("Press Ctrl+C to stop.")
     return lines
 
 
-def print_banner(server: MockServer, args: argparse.Namespace, out: TextIO) -> None:
+def _listening_lines(server: MockServer, args: argparse.Namespace) -> list[str]:
+    """Where it really listens, when that is not the URL above (0.0.0.0, a name, ...)."""
+    listening = f"http://{args.host if ':' not in args.host else f'[{args.host}]'}:{server.port}"
+    return [] if listening == server.url else [f"  listening on {listening}"]
+
+
+def print_banner(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> None:
+    warning = exposure_warning(server, args)
+    if warning is not None:
+        print(warning, file=err or sys.stderr, flush=True)
     for line in banner_lines(server, args):
         if not _print(line, out):
             return
@@ -230,7 +330,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             return _fail(f"--signing-key-file {args.signing_key_file}: {error}", EXIT_USAGE, err)
     try:
         server = MockServer(args.scenario, host=args.host, port=args.port, state_file=args.state_file,
-                            log_requests=args.log_requests, server=args.server)
+                            log_requests=args.log_requests, server=args.server, journal_limit=args.journal_limit,
+                            journal_max_bytes=args.journal_max_bytes, control_token=args.control_token,
+                            save_dir=args.save_dir, scenario_dirs=args.scenario_dir, allow_hosts=args.allow_host)
     except ScenarioError as error:
         return _fail(str(error), EXIT_USAGE, err)
     if args.check:
@@ -285,7 +387,7 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
         previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, on_save)
     code = EXIT_OK
     try:
-        print_banner(server, args, out)
+        print_banner(server, args, out, err)
         while not requests["stop"]:
             wake.wait(1.0)
             wake.clear()
@@ -293,16 +395,36 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
                 requests["save"] = False
                 code = max(code, _save(server, err, quiet=args.quiet))
     finally:
-        state_file, server.state_file = server.state_file, None  # saved below, with error handling
-        server.stop()
-        server.state_file = state_file
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if server.state_file is not None:
-        code = max(code, _save(server, err, quiet=args.quiet))
+        # From here to the end of the final save, a further SIGINT/SIGTERM is noted, not
+        # obeyed: the save holds every acknowledged write (a second signal 0.3 s after the
+        # first used to kill it half-way, losing them and leaving a temp file).
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _while_stopping(err, quiet=args.quiet))
+        try:
+            state_file, server.state_file = server.state_file, None  # saved below, with error handling
+            server.stop()
+            server.state_file = state_file
+            if server.state_file is not None:
+                code = max(code, _save(server, err, quiet=args.quiet))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     if not args.quiet:
         print("mockserver stopped", file=err, flush=True)
     return code
+
+
+def _while_stopping(err: TextIO, *, quiet: bool) -> Any:
+    told: list[bool] = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if not told and not quiet:
+            told.append(True)
+            try:
+                print("mockserver: stopping (saving the state); please wait", file=err, flush=True)
+            except (OSError, ValueError):
+                pass
+    return on_signal
 
 
 def _save(server: MockServer, err: TextIO, *, quiet: bool) -> int:

@@ -29,6 +29,8 @@ class MockContext:
     controller: Controller | None = None
     #: the MockServer owning this app, for code outside the package that reached it here
     server: Any = None
+    #: who may use the control API and which files it may touch (control/security.py)
+    control_policy: Any = None
 
     def api_for(self, path: str) -> Api | None:
         for api in self.apis:

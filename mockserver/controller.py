@@ -9,7 +9,9 @@ them; ``MockServer`` delegates its methods of the same names here.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import tempfile
 import threading
 from pathlib import Path
@@ -19,6 +21,8 @@ from . import scenarios as scenario_files
 from .faults import FaultInjector
 from .journal import Journal
 from .state import ScenarioError, State
+
+_logger = logging.getLogger(__name__)
 
 
 class Controller:
@@ -94,7 +98,7 @@ class Controller:
         document["baseline"] = self.state.export_baseline()
         with self._save_lock:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     json.dump(document, handle, indent=2, ensure_ascii=False)
@@ -118,3 +122,28 @@ class Controller:
                 raise ScenarioError(error.source, f"baseline.{error.path}".rstrip("."), error.message) from None
             self._baseline_key = None
         self.state.import_(document, source=str(source))
+
+
+#: the end of the temporary file a save writes before renaming it over the target
+TEMP_SUFFIX = ".tmp"
+
+
+def remove_leftover_temp_files(target: Path) -> list[Path]:
+    """Remove the temporary files of saves to ``target`` that never finished (kill -9, power
+    loss); they piled up next to the state file. Returns what was removed."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}({re.escape(TEMP_SUFFIX)})?\Z")
+    removed: list[Path] = []
+    try:
+        candidates = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for path in candidates:
+        if pattern.match(path.name) and path.is_file():
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    if removed:
+        _logger.info("removed %d unfinished save(s) next to %s", len(removed), target)
+    return removed

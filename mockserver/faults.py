@@ -21,7 +21,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .matching import is_control_path, path_matches
+from .matching import compile_pattern, is_control_path, path_matches
 from .validation import FieldError, Fields
 
 
@@ -128,6 +128,8 @@ class FaultInjector:
             raise ValueError("body and headers replace the answer, so they need a status")
         if path is not None and not path.startswith("/"):
             raise ValueError(f"path must start with '/' (a path or a glob such as /v1/api/*), got {path!r}")
+        if path is not None:
+            compile_pattern(path)  # refuses a pattern over the length limit
         for name, value in (headers or {}).items():
             _check_header(name, value)
         with self._lock:

@@ -28,11 +28,30 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from .matching import CONTROL_PREFIX as _CONTROL_PREFIX
-from .matching import is_control_path, path_matches
+from .matching import MAX_PATTERN_LENGTH, PathPattern, compile_pattern, is_control_path, path_matches
+from .validation import parse_json
 
-_BODY_LIMIT = 64 * 1024
+__all__ = ["BODY_LIMIT", "RESPONSE_LIMIT", "DEFAULT_JOURNAL_LIMIT", "DEFAULT_JOURNAL_MAX_BYTES", "MAX_PATTERN_LENGTH",
+           "Journal", "PathPattern", "RecordedRequest", "RequestMatcher", "UnparsedJson", "compile_pattern",
+           "json_subset_diff", "path_matches"]
+
+#: a request body is kept up to this many bytes, then cut (and marked ``body_truncated``)
+BODY_LIMIT = 64 * 1024
+_BODY_LIMIT = BODY_LIMIT  # the old private name
+#: a JSON answer is kept up to this many bytes; a bigger one is left out (``response_omitted``)
+RESPONSE_LIMIT = 256 * 1024
+DEFAULT_JOURNAL_LIMIT = 10_000
+#: the default byte budget of the journal (what its entries hold, estimated; see Journal)
+DEFAULT_JOURNAL_MAX_BYTES = 64 * 1024 * 1024
 #: kept for importers of ``journal.CONTROL_PREFIX``; the prefix itself lives in ``matching``
 CONTROL_PREFIX = _CONTROL_PREFIX + "/"
+#: answers of these paths are journal listings: recording them would nest every earlier
+#: listing inside the next one (each call doubled the journal)
+_LISTING_PREFIX = CONTROL_PREFIX + "requests"
+#: what an entry costs besides its strings (the object, its dicts, the ring's slot), measured
+#: roughly with tracemalloc on typical requests; only used to bound memory, not reported
+_ENTRY_OVERHEAD = 1200
+_HEADER_OVERHEAD = 110
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -55,7 +74,8 @@ class UnparsedJson:
 
 class _ParsedOnRead:
     """A dataclass field that turns an :class:`UnparsedJson` value into JSON on first read
-    (``None`` if it is not valid JSON), then keeps the parsed value."""
+    (``None`` if it is not valid JSON by the rules request bodies are held to), then keeps
+    the parsed value."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.slot = f"_{name}"
@@ -66,8 +86,8 @@ class _ParsedOnRead:
         value = entry.__dict__.get(self.slot)
         if type(value) is UnparsedJson:
             try:
-                value = jsonlib.loads(value.raw)
-            except ValueError:
+                value = parse_json(value.raw)
+            except ValueError:  # also nesting past the depth limit: never a RecursionError
                 value = None
             entry.__dict__[self.slot] = value
         return value
@@ -86,9 +106,11 @@ class RecordedRequest:
     path: str
     query: str
     headers: dict[str, str]
+    #: the body as text (cut after BODY_LIMIT bytes, then ``body_truncated`` is set)
     body: str
-    json: Any
-    status: int | None
+    #: the body as JSON (None if it was not JSON); may be given as UnparsedJson
+    json: Any = _ParsedOnRead()
+    status: int | None = None
     #: the JSON answer (None if it was not JSON); may be given as UnparsedJson
     response: Any = _ParsedOnRead()
     api: str | None = None
@@ -98,6 +120,10 @@ class RecordedRequest:
     fault: str | None = None
     #: deprecated: never set by the server; kept because every journal entry serializes it
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the body was longer than BODY_LIMIT bytes: ``body`` holds its start, ``json`` is None
+    body_truncated: bool = False
+    #: why ``response`` is None although the answer was JSON (a journal listing, or too big)
+    response_omitted: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -182,6 +208,8 @@ class RequestMatcher:
             raise TypeError(f"unknown request criteria: {', '.join(sorted(unknown))}; "
                             "expected method, path, api, status, json, query, headers, form")
         path, query = _split_path(path, criteria.pop("query", None))
+        if path is not None:
+            compile_pattern(path)  # a pattern over the length limit is refused here, once
         return cls(method=method.upper() if method else None, path=path, query=query, **criteria)
 
     def problems(self, entry: RecordedRequest) -> list[str]:
@@ -243,16 +271,48 @@ class RequestMatcher:
         return f"{self.method or ''} {self.path or ''} {body}"
 
 
+def _entry_size(body: str, fields: dict[str, Any]) -> int:
+    """The estimated memory of an entry (its strings as UTF-8, roughly, plus overheads)."""
+    size = _ENTRY_OVERHEAD + len(body) + len(fields.get("path") or "") + len(fields.get("query") or "")
+    for name, value in (fields.get("headers") or {}).items():
+        size += _HEADER_OVERHEAD + len(name) + len(value)
+    for name in ("json", "response"):
+        value = fields.get(name)
+        if type(value) is UnparsedJson:
+            size += len(value.raw)
+        elif value is not None:  # given parsed (by code calling record directly): its text size
+            try:
+                size += len(jsonlib.dumps(value, default=str)) * 4
+            except (ValueError, TypeError, RecursionError):
+                size += BODY_LIMIT
+    return size
+
+
 def _plural(count: int, word: str = "time") -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class Journal:
-    """A thread-safe, bounded log of requests, with pytest-style assertions."""
+    """A thread-safe, bounded log of requests, with pytest-style assertions.
 
-    def __init__(self, limit: int = 10_000) -> None:
+    Bounded twice: at most ``limit`` entries and about ``max_bytes`` of memory (the sizes of
+    the strings an entry holds plus a fixed overhead per entry and per header); the oldest
+    entries go first. A body over :data:`BODY_LIMIT` is kept cut and marked, a JSON answer
+    over :data:`RESPONSE_LIMIT` is left out and marked, and the answers of journal
+    listings are never recorded, so one entry costs at most about 330 KiB plus its headers.
+    """
+
+    def __init__(self, limit: int = DEFAULT_JOURNAL_LIMIT, max_bytes: int = DEFAULT_JOURNAL_MAX_BYTES) -> None:
+        if limit < 1:
+            raise ValueError("the journal limit must be at least 1 entry")
+        if max_bytes < 1:
+            raise ValueError("the journal byte budget must be at least 1 byte")
         self._lock = threading.Lock()
-        self._entries: deque[RecordedRequest] = deque(maxlen=limit)
+        self._entries: deque[RecordedRequest] = deque()
+        self._sizes: deque[int] = deque()
+        self._limit = limit
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._seq = itertools.count(1)
         self.enabled = True
         #: ``(methods, rule)`` pairs of the app's routes, for "did you mean" hints (set by MockServer)
@@ -260,23 +320,62 @@ class Journal:
 
     @property
     def limit(self) -> int:
-        return self._entries.maxlen or 0
+        """The most entries kept."""
+        return self._limit
+
+    @property
+    def max_bytes(self) -> int:
+        """The byte budget (estimated memory of the entries kept)."""
+        return self._max_bytes
+
+    @property
+    def size_bytes(self) -> int:
+        """The estimated memory of the entries kept now."""
+        return self._bytes
 
     def record(self, **fields: Any) -> RecordedRequest | None:
+        """Add an entry. ``body`` may be the raw bytes: then it is decoded (cut at
+        :data:`BODY_LIMIT`) and ``json`` is parsed from it when first read."""
         if not self.enabled:
             return None
         body = fields.pop("body", "")
-        if len(body) > _BODY_LIMIT:
-            body = body[:_BODY_LIMIT] + "…(truncated)"
+        if isinstance(body, (bytes, bytearray)):
+            if len(body) > BODY_LIMIT:
+                fields["body_truncated"] = True
+                fields["json"] = None
+                body = body[:BODY_LIMIT].decode("utf-8", "replace") + "…(truncated)"
+            else:
+                if "json" not in fields:
+                    fields["json"] = UnparsedJson(bytes(body)) if body.strip() else None
+                body = body.decode("utf-8", "replace")
+        elif len(body) > BODY_LIMIT:
+            fields["body_truncated"] = True
+            body = body[:BODY_LIMIT] + "…(truncated)"
+        response = fields.get("response")
+        if response is not None and str(fields.get("path", "")).startswith(_LISTING_PREFIX):
+            fields["response"] = None
+            fields["response_omitted"] = "a journal listing (never kept, so listings do not nest)"
+        elif type(response) is UnparsedJson and len(response.raw) > RESPONSE_LIMIT:
+            fields["response"] = None
+            fields["response_omitted"] = f"{len(response.raw)} bytes, over the {RESPONSE_LIMIT}-byte limit"
+        size = _entry_size(body, fields)
         with self._lock:
             entry = RecordedRequest(seq=next(self._seq), body=body, **fields)
             self._entries.append(entry)
+            self._sizes.append(size)
+            self._bytes += size
+            # always keep the newest entry, even alone over the budget
+            while len(self._entries) > 1 and (len(self._entries) > self._limit or self._bytes > self._max_bytes):
+                self._entries.popleft()
+                self._bytes -= self._sizes.popleft()
         return entry
 
     def clear(self) -> None:
         """Forget every request; numbering starts again at #1."""
         with self._lock:
             self._entries.clear()
+            self._sizes.clear()
+            self._bytes = 0
             self._seq = itertools.count(1)
 
     def entries(self, *, include_control: bool = True) -> list[RecordedRequest]:

@@ -18,6 +18,9 @@ from .state import ScenarioError
 
 ScenarioRef = Union[str, Path, dict]
 _SUFFIXES = (".json", ".yaml", ".yml")
+#: the largest scenario or state file read (a state file of 100 000 workspaces per API is
+#: about 60 MB); a bigger one is refused before it is read
+MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 def fixtures_dirs() -> list[Path]:
@@ -53,11 +56,26 @@ def find(name: str) -> Path:
     raise ScenarioError(name, "", f"unknown scenario; built-in scenarios are: {', '.join(builtin_names())}")
 
 
-def read(path: Path) -> dict[str, Any]:
-    """Parse a scenario file; syntax errors name the file and the line."""
+def read(path: Path, max_bytes: int | None = None) -> dict[str, Any]:
+    """Parse a scenario (or state) file; errors name the file and the line or the reason.
+
+    Refused with a :class:`ScenarioError`, never a traceback: a file over ``max_bytes``
+    (default :data:`MAX_FILE_BYTES`), invalid UTF-8, JSON or YAML, a JSON object naming a
+    member twice, and nesting deeper than :data:`~mockserver.validation.MAX_JSON_DEPTH`.
+    """
+    from .validation import MAX_JSON_DEPTH, check_depth, object_without_duplicates
+
     source = str(path)
+    limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > limit:
+            raise ScenarioError(source, "", f"the file is {size} bytes, over the limit of {limit} bytes")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)  # the file may have grown since stat
+        if len(data) > limit:
+            raise ScenarioError(source, "", f"the file is over the limit of {limit} bytes")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(source, "", f"cannot read the file: {error}") from None
     if path.suffix in (".yaml", ".yml"):
@@ -68,11 +86,22 @@ def read(path: Path) -> dict[str, Any]:
         except yaml.YAMLError as error:
             raise ScenarioError(source, "", f"invalid YAML: {_yaml_problem(error)}",
                                 line=_yaml_line(error)) from None
+        except RecursionError:
+            raise ScenarioError(source, "", f"the document is nested more than {MAX_JSON_DEPTH} levels deep") from None
     else:
         try:
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=object_without_duplicates)
         except json.JSONDecodeError as error:
             raise ScenarioError(source, "", f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+        except RecursionError:
+            raise ScenarioError(source, "", f"the document is nested more than {MAX_JSON_DEPTH} levels deep") from None
+        except ValueError as error:  # a duplicate key, or an integer of over 4300 digits
+            raise ScenarioError(source, "", f"invalid JSON: {error}") from None
+    try:
+        # JSON needs a byte or more per value; far more values means YAML aliases expanding
+        check_depth(document, what="the document", max_values=2 * len(data) + 1000)
+    except ValueError as error:
+        raise ScenarioError(source, "", str(error)) from None
     if not isinstance(document, dict):
         raise ScenarioError(source, "", "a scenario must be a JSON object")
     return document

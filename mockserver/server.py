@@ -20,10 +20,10 @@ from . import serving
 from .apis import all_apis
 from .app import DEFAULT_MAX_BODY_BYTES, create_app
 from .context import MockContext
-from .controller import Controller
+from .controller import Controller, remove_leftover_temp_files
 from .faults import FaultInjector
 from .inprocess import INPROCESS_BASE_URL
-from .journal import Journal
+from .journal import DEFAULT_JOURNAL_LIMIT, DEFAULT_JOURNAL_MAX_BYTES, Journal
 from .matching import CONTROL_PREFIX
 from .state import State
 
@@ -55,10 +55,21 @@ class MockServer:
 
     def __init__(self, scenarios: Iterable[scenario_files.ScenarioRef] = DEFAULT_SCENARIOS, *,
                  host: str = "127.0.0.1", port: int = 0, state_file: str | os.PathLike[str] | None = None,
-                 journal_limit: int = 10_000, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, threads: int = 8,
-                 log_requests: bool = False, fault_seed: int = 0, server: str = "auto") -> None:
+                 journal_limit: int = DEFAULT_JOURNAL_LIMIT, journal_max_bytes: int = DEFAULT_JOURNAL_MAX_BYTES,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, threads: int = 8,
+                 log_requests: bool = False, fault_seed: int = 0, server: str = "auto",
+                 control_token: str | None = None, save_dir: str | os.PathLike[str] | None = None,
+                 scenario_dirs: Iterable[str | os.PathLike[str]] = (), allow_hosts: Iterable[str] = ()) -> None:
+        """``server``: the HTTP server (serving.SERVERS); ``control_token``: required by the control
+        API (sent by this object's own clients); ``save_dir``: where ``POST /__mock/state/save`` may
+        write besides the state file; ``scenario_dirs``: where the control API may read scenario
+        files; ``allow_hosts``: host names the control API answers besides IP addresses and
+        localhost (docs/guarantees.md, "Security model")."""
+        from .control.security import ControlPolicy
+
         if server not in serving.SERVERS:
             raise ValueError(f"unknown server {server!r}; expected one of {', '.join(serving.SERVERS)}")
+        scenarios = list(scenarios)
         self.host = host
         self.port = port
         self.threads = threads
@@ -69,12 +80,16 @@ class MockServer:
         for api in self.apis:
             if api.make_backend is not None:
                 self.state.register(api.make_backend(self.state))
-        self.journal = Journal(journal_limit)
+        self.journal = Journal(journal_limit, journal_max_bytes)
         self.faults = FaultInjector(fault_seed)
+        self.control_token = control_token or None
+        self.control_policy = ControlPolicy.build(token=self.control_token, save_dir=save_dir,
+                                                  scenario_dirs=scenario_dirs, scenario_files=scenarios,
+                                                  host_names=[host, *allow_hosts])
         self.controller = Controller(self.state, self.journal, self.faults, state_file=state_file)
         self.context = MockContext(state=self.state, journal=self.journal, faults=self.faults, apis=self.apis,
                                    max_body_bytes=max_body_bytes, log_requests=log_requests, server=self,
-                                   controller=self.controller)
+                                   controller=self.controller, control_policy=self.control_policy)
         self.app = create_app(self.context)
         self.journal.known_routes = self._known_routes
         #: the plugin fails a test at teardown if a request matched no route while this is set
@@ -82,8 +97,10 @@ class MockServer:
         self._server: Any = None
         self._cache_root: str | None = None
         self.load_scenarios(scenarios, replace=True)
-        if self.state_file is not None and self.state_file.exists():
-            self.load_state_file(self.state_file)
+        if self.state_file is not None:
+            remove_leftover_temp_files(self.state_file)
+            if self.state_file.exists():
+                self.load_state_file(self.state_file)
 
     # == lifecycle =====================================================================
     def start(self) -> MockServer:
@@ -222,14 +239,21 @@ class MockServer:
         """``{"X-Auth-Token": <token>}`` for an IAM user."""
         return {"X-Auth-Token": self.modelarts_token(user, project_id)}
 
+    def control_headers(self) -> dict[str, str]:
+        """``{"X-Mockserver-Token": <token>}`` when the control API needs a token, else ``{}``."""
+        from .control.security import TOKEN_HEADER
+
+        return {TOKEN_HEADER: self.control_token} if self.control_token else {}
+
     def headers(self, api: str | None, user: str | None = None) -> dict[str, str]:
-        """Auth headers for ``api`` (``"wallaroo"``, ``"modelarts"``, or None for none)."""
+        """Auth headers for ``api`` (``"wallaroo"``, ``"modelarts"``, or None for none), plus the
+        control token if one is set, so the same client can also drive ``/__mock/``."""
         if api is None:
-            return {}
+            return self.control_headers()
         if api == "wallaroo":
-            return self.wallaroo_headers(user or DEFAULT_WALLAROO_USER)
+            return {**self.control_headers(), **self.wallaroo_headers(user or DEFAULT_WALLAROO_USER)}
         if api == "modelarts":
-            return self.modelarts_headers(user or DEFAULT_MODELARTS_USER)
+            return {**self.control_headers(), **self.modelarts_headers(user or DEFAULT_MODELARTS_USER)}
         raise ValueError(f"unknown api {api!r}; expected one of {', '.join(APIS)} or None")
 
     # == test helpers: per-test data ===================================================
@@ -340,8 +364,11 @@ class MockServer:
 
     # == in-process access (no socket) =================================================
     def test_client(self) -> FlaskClient:
-        """Flask's test client on this server's app."""
-        return self.app.test_client()
+        """Flask's test client on this server's app (sending the control token, if set)."""
+        client = self.app.test_client()
+        for name, value in self.control_headers().items():
+            client.environ_base["HTTP_" + name.upper().replace("-", "_")] = value
+        return client
 
     def httpx_transport(self) -> Any:
         """An ``httpx`` transport calling the app in-process (``httpx.Client(transport=...)``)."""
@@ -357,3 +384,4 @@ class MockServer:
             methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
             routes.append(("/".join(methods), rule.rule))
         return routes
+

@@ -9,7 +9,8 @@ turns it into a message naming the file and the path.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+import unicodedata
+from typing import Any, Iterable, Iterator
 
 _MISSING = object()
 
@@ -184,13 +185,68 @@ class Fields:
     list = array
 
 
+#: how deeply a JSON document (request body, scenario or state file) may nest: the limit of
+#: serde_json, which the real Wallaroo server parses with, and far beyond any real document
+MAX_JSON_DEPTH = 128
+
+
+class DuplicateKeyError(ValueError):
+    """A JSON object names the same member twice (serde refuses it; Python keeps the last)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"duplicate key {key!r} in a JSON object")
+
+
+def object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for :func:`json.loads`: a dict, or DuplicateKeyError."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(key)
+            seen.add(key)
+    return result
+
+
+def check_depth(value: Any, limit: int = MAX_JSON_DEPTH, what: str = "the request body",
+                max_values: int | None = None) -> None:
+    """Raise ValueError if ``value`` nests arrays/objects more than ``limit`` levels deep
+    (or, with ``max_values``, holds more values than that: YAML aliases can make a small
+    file expand to billions).
+
+    Iterative, so it cannot itself run out of stack; documents this deep would make every
+    later walk over them (rendering, copying, the journal) recurse past Python's limit.
+    """
+    stack = [(value, 1)]
+    seen = 0
+    while stack:
+        item, depth = stack.pop()
+        seen += 1
+        if max_values is not None and seen > max_values:
+            raise ValueError(f"{what} holds more than {max_values} values (YAML aliases expanding?)")
+        children: Iterable[Any]
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            raise ValueError(f"{what} is nested more than {limit} levels deep")
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+
+
 def parse_json(raw: bytes) -> Any:
     """Decode a request body as strict JSON, raising ValueError with a readable reason.
 
     Strict means: UTF-8 only, no NaN/Infinity or numbers beyond the float range, no
     unpaired UTF-16 surrogate escapes (``"\\ud800"`` is not a character, and could never
-    be answered or exported as UTF-8), and nesting deep enough to exhaust the parser is
-    reported as an error rather than crashing the worker.
+    be answered or exported as UTF-8), no object naming a member twice (the real servers'
+    parsers refuse it; Python would silently keep the last one), and no nesting deeper
+    than :data:`MAX_JSON_DEPTH` (deeper is reported as an error rather than crashing a
+    worker or every later journal listing).
     """
     import json
     import math
@@ -213,15 +269,19 @@ def parse_json(raw: bytes) -> Any:
         return value
 
     try:
-        value = json.loads(text, parse_constant=reject_constant, parse_float=finite_float)
+        value = json.loads(text, parse_constant=reject_constant, parse_float=finite_float,
+                           object_pairs_hook=object_without_duplicates)
     except json.JSONDecodeError as error:
         raise ValueError(f"{error.msg} at line {error.lineno} column {error.colno}") from None
     except RecursionError:
-        raise ValueError("the request body is nested too deeply") from None
+        raise ValueError(f"the request body is nested more than {MAX_JSON_DEPTH} levels deep") from None
     except ValueError as error:
         if "integer string conversion" in str(error):  # Python's 4300-digit limit on int()
             raise ValueError("an integer in the request body has too many digits") from None
         raise
+    # cheap test first: a body with fewer brackets than the limit cannot nest past it
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH:
+        check_depth(value)
     if _SURROGATE_ESCAPE.search(text):  # cheap test first: the walk is rarely needed
         _reject_lone_surrogates(value)
     return value
@@ -246,3 +306,28 @@ def _reject_lone_surrogates(value: Any) -> None:
         elif isinstance(item, dict):
             stack.extend(item)
             stack.extend(item.values())
+
+
+#: Unicode categories refused in names and emails: control (Cc), format (Cf: zero-width
+#: spaces and joiners, bidi embeddings, overrides and isolates, the BOM, soft hyphens),
+#: line and paragraph separators, and surrogates. They make two different names look the
+#: same ("admin\u200b") or reorder what is shown ("\u202eexe.txt").
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def look_alike_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a name or an email (an invisible or reordering character), or None."""
+    if text.isascii() and text.isprintable():  # the common case, without a walk in Python
+        return None
+    for char in text:
+        if unicodedata.category(char) in _INVISIBLE_CATEGORIES:
+            kind = "a bidirectional control" if unicodedata.bidirectional(char) in (
+                "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI") else \
+                "a control character" if unicodedata.category(char) == "Cc" else "an invisible character"
+            return f"contains {kind} (U+{ord(char):04X}), which would make it look like another name"
+    return None
+
+
+def normalize_name(text: str) -> str:
+    """A name or email as stored and compared: Unicode NFC (``"e\u0301"`` is ``"\u00e9"``)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)

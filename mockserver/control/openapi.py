@@ -28,12 +28,15 @@ TAG_DOCS = "Documentation"
 
 TAGS = [
     {"name": TAG_CONTROL, "description": "The mock's own API: health, reset, the state document, scenarios, the "
-     "request journal, fault injection and the clock. No authentication. Errors are `{\"error\", \"status\"}`; a "
+     "request journal, fault injection and the clock. A token only if the server was started with one "
+     "(`X-Mockserver-Token`); calls from other sites' web pages and to foreign host names are refused "
+     "(docs/guarantees.md, \"Security model\"). Errors are `{\"error\", \"status\"}`; a "
      "rejected request changes nothing. Unknown members of request bodies are errors here."},
     {"name": TAG_DOCS, "description": "This description, as JSON and as a page."},
 ]
 
-_SCENARIO_REF = {"oneOf": [string("A built-in scenario name or a file path (JSON or YAML) the server reads."),
+_SCENARIO_REF = {"oneOf": [string("A built-in scenario name, or the name or path of a file (JSON or YAML) in a "
+                                  "`--scenario-dir`, or a file named with `--scenario` at start."),
                            obj({}, "A scenario document.", additional=True)]}
 
 SCHEMAS: dict[str, Any] = {
@@ -50,22 +53,27 @@ SCHEMAS: dict[str, Any] = {
         "frozen": boolean(), "offset_seconds": number("From real time, while running."),
     }),
     "StateDocument": obj({
+        "secrets": string("Only in an export without `?secrets=true`: says the passwords, secret keys and signing "
+                          "keys were left out (such a document cannot be imported)."),
         "format": enum(["mockserver-state"]), "version": enum([1], kind="integer"),
         "scenarios": array(string()),
         "clock": ref("Clock"),
         "wallaroo": obj({}, "The Wallaroo section, in the scenario format (docs/wallaroo.md).", additional=True),
         "modelarts": obj({}, "The ModelArts section, in the scenario format (docs/modelarts.md).", additional=True),
     }, "The whole state; also a valid scenario file. On input every member but the API sections is optional.",
-        optional=("clock",)),
+        optional=("clock", "secrets")),
     "RecordedRequest": obj({
         "seq": integer("Numbered from 1 since the last clear."), "time": number("Mock clock, epoch seconds."),
         "method": string(), "path": string(), "query": string("The raw query string."),
-        "headers": mapping(string()), "body": string("The body as text (first 64 KiB)."),
+        "headers": mapping(string()), "body": string("The body as text (first 64 KiB, then cut: see body_truncated)."),
         "json": nullable(ANY), "status": nullable(integer("null for a dropped connection.")),
         "response": nullable(ANY), "api": nullable(enum(["wallaroo", "modelarts", "control"])),
         "matched": boolean("False when no route matched (the router's 404/405)."),
         "fault": nullable(string("The id of the fault rule that answered.")),
         "extra": obj({}, additional=True, description="Deprecated: always empty; will be removed."),
+        "body_truncated": boolean("The body was over 64 KiB: `body` holds its start and `json` is null."),
+        "response_omitted": nullable(string("Why `response` is null although the answer was JSON: a journal "
+                                            "listing (never kept, so listings do not nest) or over 256 KiB.")),
     }, "One journal entry."),
     "FaultRule": obj({
         "id": string(), "method": nullable(string()), "path": nullable(string("A glob.")),
@@ -79,7 +87,12 @@ _ERROR_TEXT = {
     400: "The request is malformed: not JSON, a member of the wrong type, an unknown member, a bad query "
          "parameter.",
     404: "No such fault rule.",
+    401: "The server requires a control token (`--control-token`) and the call did not send it in "
+         "`X-Mockserver-Token`.",
+    403: "Refused by the security model (docs/guarantees.md): a `Host` that is not this server's address, a "
+         "foreign `Origin` on a change, or a save path outside the `--save-dir`.",
     409: "No path given and the server has no `--state-file`.",
+    415: "A call with a body that is not `Content-Type: application/json`.",
     422: "A scenario or state document was read but is invalid; nothing changed.",
     500: "The state could not be written.",
 }
@@ -108,7 +121,10 @@ PATHS: dict[str, Any] = {
         request_body=body(obj({"scenarios": array(_SCENARIO_REF)}, required=()), required=False,
                           example={"scenarios": ["default"]}))},
     "/__mock/state": {
-        "get": _op("control.state.get", "Export the state", answer("The state document.", ref("StateDocument"))),
+        "get": _op("control.state.get", "Export the state", answer("The state document.", ref("StateDocument")),
+                   (400,), description="Passwords, secret keys and signing keys are left out unless asked for.",
+                   parameters=[query("secrets", boolean(), "Include passwords, secret keys and signing keys (a "
+                                                           "document that can be imported again).")]),
         "put": _op("control.state.put", "Replace the state", answer("Imported.", ref("ScenarioStatus")), (400, 422),
                    description="Validated completely before anything changes.",
                    parameters=[query("as_baseline", boolean(), "Also make it what reset returns to.")],
@@ -116,9 +132,9 @@ PATHS: dict[str, Any] = {
     },
     "/__mock/state/save": {"post": _op(
         "control.state.save", "Save the state to a file",
-        answer("Saved (atomically).", obj({"status": string(), "path": string()})), (400, 409, 500),
-        request_body=body(obj({"path": string("Relative to the server's working directory; default: the "
-                                              "`--state-file`.")}, required=()), required=False,
+        answer("Saved (atomically).", obj({"status": string(), "path": string()})), (400, 403, 409, 500),
+        request_body=body(obj({"path": string("A file inside the `--save-dir` given at start (relative to it); "
+                                              "default: the `--state-file`.")}, required=()), required=False,
                           example={"path": "snapshot.json"}))},
     "/__mock/scenarios": {"get": _op("control.scenarios.list", "List scenarios", answer("Built-in and loaded.", obj({
         "builtin": array(string()),

@@ -26,8 +26,26 @@ from ..state import ScenarioError
 from ..validation import FieldError, Fields
 from . import exceptions as errors
 from .parsing import body, fields_of, flag, optional_body, rejected, scenario_refs
+from .security import ControlPolicy, Refused, redact
 
 blueprint = Blueprint("control", __name__, url_prefix=CONTROL_PREFIX)
+
+
+def policy() -> ControlPolicy:
+    return current().control_policy or _OPEN
+
+
+_OPEN = ControlPolicy()
+
+
+@blueprint.before_request
+def guard() -> None:
+    """Refuse calls from other sites' pages, foreign Host names, and calls without the token."""
+    try:
+        policy().check_request(request.method, request.path, request.headers, request.get_data(cache=True),
+                               request.mimetype)
+    except Refused as refused:
+        raise errors.HttpError(refused.status, refused.message) from None
 
 MATCHER_FIELDS = ("method", "path", "api", "status", "json", "query", "headers", "form")
 
@@ -37,6 +55,18 @@ def controller() -> Controller:
     if ctx.controller is None:  # an app built without one (create_app on a bare context)
         raise errors.InvalidRequest("this app has no controller: scenarios and state files are not available")
     return ctx.controller
+
+
+def allowed_scenario_refs(fields: Fields, name: str, *, required: bool) -> list[Any] | None:
+    """:func:`parsing.scenario_refs`, each file it names checked against the directories given
+    at start (a request names files only there)."""
+    refs = scenario_refs(fields, name, required=required)
+    if refs is None:
+        return None
+    try:
+        return [policy().scenario_ref(ref) if isinstance(ref, str) else ref for ref in refs]
+    except ScenarioError as error:
+        raise rejected(error) from None
 
 
 @blueprint.get("/health")
@@ -58,7 +88,7 @@ def openapi() -> Response:
 def reset() -> Response:
     """Back to the baseline; ``{"scenarios": [...]}`` first makes those the baseline."""
     fields = optional_body(("scenarios",))
-    refs = scenario_refs(fields, "scenarios", required=False)
+    refs = allowed_scenario_refs(fields, "scenarios", required=False)
     try:
         if refs is not None:
             controller().use_scenarios(refs)
@@ -70,16 +100,29 @@ def reset() -> Response:
 
 
 # -- state ---------------------------------------------------------------------------
+#: marks an export without its secrets (it cannot be imported: users would lose their passwords)
+SECRETS_OMITTED = {"secrets": "omitted: GET /__mock/state?secrets=true for passwords, secret and signing keys"}
+
+
 @blueprint.get("/state")
 def get_state() -> Response:
-    return app_json(current().state.export())
+    """The state document; passwords, secret keys and signing keys only with ``?secrets=true``."""
+    document = current().state.export()
+    if flag("secrets"):
+        return app_json(document)
+    return app_json({**SECRETS_OMITTED, **redact(document)})
 
 
 @blueprint.put("/state")
 def put_state() -> Response:
     as_baseline = flag("as_baseline")
+    document = body()
+    if isinstance(document, dict) and "secrets" in document:
+        raise errors.InvalidDocument("PUT /__mock/state", "secrets", "this export leaves the secrets out "
+                                     "(passwords, secret and signing keys), so importing it would change them; "
+                                     "export with GET /__mock/state?secrets=true")
     try:
-        controller().import_state(body(), source="PUT /__mock/state", as_baseline=as_baseline)
+        controller().import_state(document, source="PUT /__mock/state", as_baseline=as_baseline)
     except ScenarioError as error:
         raise rejected(error) from None
     return app_json({"status": "imported", "scenarios": current().state.scenarios})
@@ -94,8 +137,14 @@ def save_state() -> Response:
         raise errors.InvalidRequest(str(error)) from None
     if path is None and controller().state_file is None:
         raise errors.NoStateFile()
+    target = None
+    if path is not None:
+        try:  # only inside the save directory given at start
+            target = policy().save_target(path)
+        except Refused as refused:
+            raise errors.HttpError(refused.status, refused.message) from None
     try:
-        saved = controller().save_state(path)
+        saved = controller().save_state(target)
     except OSError as error:
         raise errors.SaveFailed(f"cannot save the state to {path or controller().state_file}: {error.strerror or error}") from None
     return app_json({"status": "saved", "path": str(saved)})
@@ -113,7 +162,7 @@ def list_scenarios() -> Response:
 def load_scenarios() -> Response:
     """Body: ``{"scenarios": [name | path | document, ...], "replace": false, "as_baseline": true}``."""
     fields = fields_of(body(), ("scenarios", "replace", "as_baseline"))
-    refs = scenario_refs(fields, "scenarios", required=True)
+    refs = allowed_scenario_refs(fields, "scenarios", required=True)
     try:
         replace = fields.bool("replace", default=False)
         as_baseline = fields.bool("as_baseline", default=True)
@@ -158,7 +207,10 @@ def list_requests() -> Response:
     """The journal, oldest first; filters: method, path (glob), api, status, limit (the last N)."""
     include_control = flag("include_control")
     journal = current().journal
-    entries = journal.find(**_journal_filter())
+    try:
+        entries = journal.find(**_journal_filter())
+    except ValueError as error:  # a path pattern over the length limit
+        raise errors.InvalidRequest(f"query parameter path: {error}") from None
     if not include_control:
         entries = [e for e in entries if not is_control_path(e.path)]
     entries = _limit(entries)
@@ -181,7 +233,10 @@ def find_requests() -> Response:
                         raise FieldError(section.at(key), "expected a string")
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
-    matcher = RequestMatcher.build(**{key: value for key, value in fields.value.items() if value is not None})
+    try:
+        matcher = RequestMatcher.build(**{key: value for key, value in fields.value.items() if value is not None})
+    except ValueError as error:  # a path pattern over the length limit
+        raise errors.InvalidRequest(f"path: {error}") from None
     journal = current().journal
     entries = [entry for entry in journal.entries(include_control=matcher.targets_control()) if matcher.matches(entry)]
     answer: dict[str, Any] = {"count": len(entries), "requests": [entry.to_dict() for entry in entries]}

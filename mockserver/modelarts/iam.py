@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..validation import normalize_name
 from . import exceptions as errors
 from . import signing, tokens
 from .keystone import Keystone, signing_secret
@@ -26,6 +27,7 @@ class IamOperations:
         return self.data.accounts[user.account_id]
 
     def _find_user(self, name: str, account: Account | None = None) -> User | None:
+        name = normalize_name(name)  # names are stored NFC (scenario.py)
         for user in self.data.users.values():
             if user.name == name and (account is None or user.account_id == account.id):
                 return user
@@ -34,6 +36,7 @@ class IamOperations:
     def _find_account(self, *, account_id: str | None, name: str | None) -> Account | None:
         if account_id is not None:
             return self.data.accounts.get(account_id)
+        name = normalize_name(name) if name is not None else None
         return next((a for a in self.data.accounts.values() if a.name == name), None)
 
     def _issue(self, user: User, project: Project | None, *, methods: list[str] | None = None,

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..keys import UnusableKey, check_secret
 from ..state import shallow_copy
-from ..validation import ConflictError, FieldError, Fields
+from ..validation import ConflictError, FieldError, Fields, look_alike_problem, normalize_name
 from . import exceptions as errors
 from .access import resolve_grant
 from .quotas import BY_RESOURCE, UNLIMITED
@@ -26,7 +26,7 @@ def merge(data: ModelArtsData, section: Any, path: str) -> None:
                                           "workspaces", "next_workspace_seq"))
     _merge_settings(data, fields.obj("settings", known=Settings.FIELDS))
     for item in fields.objects("accounts", known=("id", "name")):
-        name = item.str("name", required=True, nullable=False)
+        name = _visible_name(item)
         if any(account.name == name for account in data.accounts.values()):
             raise ConflictError(item.at("name"), f"duplicate account name '{name}'{{by}}", str(name))
         account_id = item.str("id") or hex_id("modelarts-account", name)
@@ -84,9 +84,18 @@ def _account_ref(data: ModelArtsData, item: Fields, key: str) -> Account:
     return account
 
 
+def _visible_name(item: Fields) -> str:
+    """An account or user name: NFC, with nothing invisible or reordering in it (look-alikes)."""
+    name = item.str("name", required=True, nullable=False)
+    problem = look_alike_problem(name)
+    if problem is not None:
+        raise FieldError(item.at("name"), problem)
+    return normalize_name(name)
+
+
 def merge_user(data: ModelArtsData, item: Fields) -> User:
     """Validate one scenario user, then add it (nothing changes unless it is valid)."""
-    name = item.str("name", required=True, nullable=False)
+    name = _visible_name(item)
     account = _account_ref(data, item, "account")
     if any(u.name == name and u.account_id == account.id for u in data.users.values()):
         raise ConflictError(item.at("name"), f"duplicate user name '{name}' in the account '{account.name}'{{by}}",

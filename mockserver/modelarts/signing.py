@@ -10,11 +10,16 @@ The canonical form (see docs/modelarts.md, "AK/SK signatures"):
 
 * CanonicalURI: every ``/``-separated segment of the decoded path percent-encoded (only
   ``A-Za-z0-9_.-~`` left as is), always ending in ``/``;
-* CanonicalQuery: the decoded ``(key, value)`` pairs sorted, each ``key=value``
-  percent-encoded the same way, joined by ``&``;
+* CanonicalQuery: the ``(key, value)`` pairs decoded as the server reads them (``+`` is a
+  space), sorted by key (the values of a repeated key keep the order they were sent in,
+  which for the SDK is sorted), each ``key=value`` percent-encoded the same way, joined by
+  ``&``. So a query re-encoded or reordered to mean something else (``a%2Bb`` sent as
+  ``a+b``, repeated values swapped) no longer verifies;
 * CanonicalHeaders: ``name:value`` (value stripped) for each signed header, one per line;
 * the payload hash: sha256 of the body, ``X-Sdk-Content-Sha256`` when sent with a body,
-  the hash of nothing for an empty body.
+  the hash of nothing for an empty body. :func:`verify` also checks that header against
+  the body actually received, and refuses ``UNSIGNED-PAYLOAD`` with a body, so the
+  signature always covers the body.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Mapping
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote_plus
 
 ALGORITHM = "SDK-HMAC-SHA256"
 #: other algorithms the SDKs can be configured to use; recognised, not verified (documented)
@@ -33,6 +38,7 @@ DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 DATE_HEADER = "x-sdk-date"
 CONTENT_SHA256_HEADER = "x-sdk-content-sha256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
 
 class SignatureError(ValueError):
@@ -104,14 +110,21 @@ def canonical_uri(decoded_path: str) -> str:
 
 
 def canonical_query(raw_query: str) -> str:
-    """The query pairs decoded, sorted and re-encoded. ``+`` is a literal plus, not a space."""
+    """The query pairs decoded as the app reads them, sorted by key, and re-encoded.
+
+    ``+`` decodes to a space, as Werkzeug reads it: the SDK sends a plus as ``%2B``, so a
+    replay that turns ``a%2Bb`` into ``a+b`` (which the app reads as ``a b``) canonicalises
+    to ``a%20b`` and fails. The sort is by key only and stable: the SDK sends the values
+    of a repeated key sorted, and the app reads the first one, so swapping them changes
+    both the meaning and the canonical form.
+    """
     pairs = []
     for part in raw_query.split("&"):
         if not part:
             continue
         key, _, value = part.partition("=")
-        pairs.append((unquote(key), unquote(value)))
-    pairs.sort()
+        pairs.append((unquote_plus(key), unquote_plus(value)))
+    pairs.sort(key=lambda pair: pair[0])
     return "&".join(f"{_encode(key)}={_encode(value)}" for key, value in pairs)
 
 
@@ -184,9 +197,29 @@ def verify(request: SignedRequest, authorization: Authorization, secret_key: str
     if abs(now - signed_at) > max_skew_seconds:
         raise SignatureError(f"x-sdk-date {sdk_date.strip()} is more than {int(max_skew_seconds)} seconds away "
                              "from the server time")
+    check_payload(request)
     expected = expected_signature(request, authorization, secret_key)
     if not hmac.compare_digest(expected.encode("utf-8"), authorization.signature.encode("utf-8")):
         raise SignatureError("")
+
+
+def check_payload(request: SignedRequest) -> None:
+    """The signature must cover the body received: a stated hash must be the body's.
+
+    The canonical request uses ``X-Sdk-Content-Sha256`` in place of hashing the body, so
+    without this a signed request could be replayed with any other body. ``UNSIGNED-PAYLOAD``
+    (which the SDK sends for non-JSON content types) leaves the body uncovered: refused
+    with a body, since every API here takes JSON (a choice, docs/modelarts.md).
+    """
+    stated = request.headers.get(CONTENT_SHA256_HEADER)
+    if not request.body or stated is None:
+        return
+    stated = stated.strip()
+    if stated == UNSIGNED_PAYLOAD:
+        raise SignatureError("x-sdk-content-sha256 UNSIGNED-PAYLOAD is not accepted for a request with a body")
+    actual = hashlib.sha256(request.body).hexdigest()
+    if not hmac.compare_digest(stated.lower().encode("utf-8", "replace"), actual.encode("ascii")):
+        raise SignatureError("x-sdk-content-sha256 does not match the body")
 
 
 def sign_request(request: SignedRequest, access_key: str, secret_key: str, *, now: float,

@@ -12,12 +12,13 @@ import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..validation import normalize_name
 from . import exceptions as errors
 from . import records, scenario
 from .catalog.backend import Catalog
 from .keycloak import ClientCredentials, KeycloakRealm
 from .records import (COLLABORATOR, OWNER, USER_TYPES, User, WallarooData, Workspace, is_dns_compliant, is_email,
-                      iso_timestamp)
+                      iso_timestamp, login_key)
 
 if TYPE_CHECKING:
     from ..state import State
@@ -60,9 +61,9 @@ class WallarooBackend:
     _find_login = staticmethod(records.find_login)
 
     def _find_by_email(self, email: str) -> User | None:
-        user_id = self.data.logins.get(email.lower())
+        user_id = self.data.logins.get(login_key(email))
         user = self.data.users.get(user_id) if user_id else None
-        return user if user is not None and user.email and user.email.lower() == email.lower() else None
+        return user if user is not None and user.email and login_key(user.email) == login_key(email) else None
 
     def _workspace(self, workspace_id: int) -> Workspace:
         workspace = self.data.workspaces.get(workspace_id)
@@ -130,7 +131,8 @@ class WallarooBackend:
             self._require_admin(caller)
             if not is_email(email):
                 raise errors.InvalidEmail(email)
-            if email.lower() in self.data.logins:
+            email = normalize_name(email)
+            if login_key(email) in self.data.logins:
                 raise errors.EmailInUse(email)
             user_id = self._new_user_id()
             if password is None:
@@ -161,7 +163,8 @@ class WallarooBackend:
                 raise errors.UserIdNotFound(user_id)
             if not is_email(email):
                 raise errors.InvalidEmail(email)
-            holder = self.data.logins.get(email.lower())
+            email = normalize_name(email)
+            holder = self.data.logins.get(login_key(email))
             if holder is not None and holder != user.id:
                 raise errors.EmailInUse(email)
             if user.email:
@@ -327,7 +330,8 @@ class WallarooBackend:
             if email is not None and email != user.email:
                 if not is_email(email):
                     raise errors.KeycloakBadRequest(f"'{email}' is not a valid email address")
-                if self.data.logins.get(email.lower(), user.id) != user.id:
+                email = normalize_name(email)
+                if self.data.logins.get(login_key(email), user.id) != user.id:
                     raise errors.KeycloakEmailExists()
                 if user.email:
                     records.drop_login(self.data, user.email)

@@ -404,13 +404,13 @@ class KeycloakRealm:
             username = (new.username or "").strip().lower()
             if not username:
                 raise errors.KeycloakBadRequest("User name is missing", message_key="errorMessage")
-            if username in self.data.logins:
+            if records.login_key(username) in self.data.logins:
                 raise errors.KeycloakUserExists()
             email = new.email.strip() if new.email else None
             if email:
                 if not is_email(email):
                     raise errors.KeycloakBadRequest("invalidEmailMessage", message_key="errorMessage")
-                if email.lower() in self.data.logins:
+                if records.login_key(email) in self.data.logins:
                     raise errors.KeycloakEmailExists()
             actions = list(new.required_actions)
             if new.password is not None and new.temporary_password and "UPDATE_PASSWORD" not in actions:
@@ -426,15 +426,7 @@ class KeycloakRealm:
         """``DELETE .../users/<id>``: the user, their logins and memberships go; their tokens stop working."""
         with self.state.lock:
             self._require_admin(caller)
-            user = self._user(user_id)
-            data = self.data
-            for workspace_id in sorted(data.user_workspaces.get(user.id, ())):
-                records.drop_member(data, data.workspaces[workspace_id], user.id)
-            data.user_workspaces.pop(user.id, None)
-            for login in (user.username, user.email):
-                if login and data.logins.get(login.lower()) == user.id:
-                    del data.logins[login.lower()]
-            del data.users[user.id]
+            records.drop_user(self.data, self._user(user_id))
 
     def reset_password(self, caller: User, user_id: str, *, value: str, temporary: bool) -> None:
         """``PUT .../users/<id>/reset-password``; a temporary one must be changed at the next login."""
@@ -443,7 +435,7 @@ class KeycloakRealm:
             user = self._user(user_id)
             if not value:
                 raise errors.KeycloakBadRequest("Missing password value", message_key="error")
-            user.password = value
+            records.change_user(self.data, user).password = value
             actions = [action for action in user.required_actions if action != "UPDATE_PASSWORD"]
             user.required_actions = actions + (["UPDATE_PASSWORD"] if temporary else [])
 
@@ -481,4 +473,4 @@ class KeycloakRealm:
             user = self._user(user_id)
             names = self._role_names(roles)
             if "admin" in names:
-                user.admin = add
+                records.change_user(self.data, user).admin = add

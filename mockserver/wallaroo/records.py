@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from ..state import NOT_RECORDED, Changes, shallow_copy
+from ..validation import look_alike_problem, normalize_name
 from .catalog.records import CatalogData
 
 #: the clients of realm master: public ones and the confidential ``api-client`` (keycloak.py)
@@ -48,7 +49,15 @@ def is_dns_compliant(name: str) -> bool:
 
 
 def is_email(text: str) -> bool:
-    return bool(_EMAIL.fullmatch(text))
+    """An address with one ``@``, no spaces, and nothing invisible or reordering (zero-width,
+    bidi, control characters: they make one address look like another)."""
+    return bool(_EMAIL.fullmatch(text)) and look_alike_problem(text) is None
+
+
+def login_key(text: str) -> str:
+    """How usernames and emails are compared: Unicode NFC, then case-insensitively (Keycloak).
+    ``"zoe\u0308@example.com"`` and ``"Zoë@example.com"`` are one login."""
+    return normalize_name(text).lower()
 
 
 def default_workspace_name(email: str) -> str:
@@ -204,16 +213,30 @@ def add_user(data: WallarooData, user: User) -> None:
 
 def set_login(data: WallarooData, login: str, user_id: str) -> None:
     """Index a username or email (lower-cased) for logins and lookups."""
-    key = login.lower()
+    key = login_key(login)
     data.changes.item(data.logins, key)
     data.logins[key] = user_id
 
 
 def drop_login(data: WallarooData, login: str) -> None:
-    key = login.lower()
+    key = login_key(login)
     if key in data.logins:
         data.changes.item(data.logins, key)
         del data.logins[key]
+
+
+def drop_user(data: WallarooData, user: User) -> None:
+    """Remove a user with their logins and memberships (reported to the change log)."""
+    for workspace_id in sorted(data.user_workspaces.get(user.id, ())):
+        drop_member(data, data.workspaces[workspace_id], user.id)
+    if user.id in data.user_workspaces:
+        data.changes.item(data.user_workspaces, user.id)
+        del data.user_workspaces[user.id]
+    for login in (user.username, user.email):
+        if login and data.logins.get(login_key(login)) == user.id:
+            drop_login(data, login)
+    data.changes.item(data.users, user.id)
+    del data.users[user.id]
 
 
 def change_user(data: WallarooData, user: User) -> User:
@@ -275,14 +298,14 @@ def find(data: WallarooData, ref: str) -> User | None:
     """A user by id, email or username (the last two case-insensitively, as Keycloak)."""
     user = data.users.get(ref)
     if user is None:
-        user_id = data.logins.get(ref.lower())
+        user_id = data.logins.get(login_key(ref))
         user = data.users.get(user_id) if user_id else None
     return user
 
 
 def find_login(data: WallarooData, login: str) -> User | None:
     """A user by username or email (what Keycloak's login form accepts), case-insensitively."""
-    user_id = data.logins.get(login.lower())
+    user_id = data.logins.get(login_key(login))
     return data.users.get(user_id) if user_id else None
 
 

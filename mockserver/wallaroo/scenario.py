@@ -13,11 +13,11 @@ from typing import Any
 
 from ..keys import UnusableKey, rsa_from_pem
 from ..state import shallow_copy
-from ..validation import ConflictError, FieldError, Fields, differences
+from ..validation import ConflictError, FieldError, Fields, differences, look_alike_problem, normalize_name
 from .catalog import scenario as catalog_scenario
 from .records import (COLLABORATOR, OWNER, SCENARIO_EPOCH_MS, USER_TYPES, USER_ID_NAMESPACE, Settings, User,
                       WallarooData, Workspace, add_user, add_workspace, clone_user, clone_workspace,
-                      ensure_default_workspace, find, is_email, iso_timestamp)
+                      ensure_default_workspace, find, is_email, iso_timestamp, login_key)
 
 
 def merge(data: WallarooData, section: Any, path: str) -> None:
@@ -50,8 +50,13 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
         username = item.str("username") or email
         if not username:
             raise FieldError(item.at("username"), "a user needs a username or an email")
+        problem = look_alike_problem(username)
+        if problem is not None:
+            raise FieldError(item.at("username"), problem)
         if email is not None and not is_email(email):
-            raise FieldError(item.at("email"), f"'{email}' is not an email address")
+            raise FieldError(item.at("email"), f"'{email}' is not an email address"
+                             + (f": it {look_alike_problem(email)}" if look_alike_problem(email) else ""))
+        username, email = normalize_name(username), normalize_name(email) if email is not None else None
         user_id = item.str("id") or str(uuid.uuid5(USER_ID_NAMESPACE, username.lower()))
         user = User(id=user_id, username=username, password=item.str("password", default=username), email=email,
                     first_name=item.str("first_name"), last_name=item.str("last_name"),
@@ -66,7 +71,7 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
                 continue  # the same record in two scenarios (the Keycloak admin): one user
             raise ConflictError(item.at("id"), f"user id '{user_id}' ({existing.username}) is already defined{{by}} "
                                 f"with other values: {differences(existing, user, USER_FIELDS)}", user_id)
-        for login in {username.lower(), (email or username).lower()}:
+        for login in {login_key(username), login_key(email or username)}:
             if login in data.logins:
                 raise ConflictError(item.path, f"a user with the username or email '{login}' is already defined{{by}}",
                                     login)
@@ -76,6 +81,10 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
     for item in fields.objects("workspaces", known=("id", "name", "created_at", "created_by", "archived", "models",
                                                      "pipelines", "members")):
         name = item.str("name", required=True, nullable=False)
+        problem = look_alike_problem(name)
+        if problem is not None:
+            raise FieldError(item.at("name"), problem)
+        name = normalize_name(name)
         same_name = data.workspaces.get(data.workspace_names[name]) if name in data.workspace_names else None
         workspace_id = item.int("id", minimum=1)
         if workspace_id is None:

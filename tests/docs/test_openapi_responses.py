@@ -393,6 +393,8 @@ CASES = [
     Case("post", "/__mock/reset", 422, "unknown scenario", lambda e: e.call("POST", "/__mock/reset",
                                                                             json={"scenarios": ["nope"]})),
     Case("get", "/__mock/state", 200, "", lambda e: e.call("GET", "/__mock/state")),
+    Case("get", "/__mock/state", 200, "secrets", lambda e: e.call("GET", "/__mock/state?secrets=true")),
+    Case("get", "/__mock/state", 400, "flag", lambda e: e.call("GET", "/__mock/state?secrets=maybe")),
     Case("put", "/__mock/state", 200, "", lambda e: e.call("PUT", "/__mock/state", json=e.server.export_state())),
     Case("put", "/__mock/state", 400, "flag", lambda e: e.call("PUT", "/__mock/state?as_baseline=maybe", json={})),
     Case("put", "/__mock/state", 422, "version", lambda e: e.call("PUT", "/__mock/state", json={"version": 99})),
@@ -401,6 +403,8 @@ CASES = [
     Case("post", "/__mock/state/save", 400, "path type", lambda e: e.call("POST", "/__mock/state/save",
                                                                           json={"path": 1})),
     Case("post", "/__mock/state/save", 409, "no state file", lambda e: e.call("POST", "/__mock/state/save")),
+    Case("post", "/__mock/state/save", 403, "outside the save dir", lambda e: e.call(
+        "POST", "/__mock/state/save", json={"path": "../elsewhere.json"})),
     Case("post", "/__mock/state/save", 500, "unwritable", _save_under_a_file),
     Case("get", "/__mock/scenarios", 200, "", lambda e: e.call("GET", "/__mock/scenarios")),
     Case("post", "/__mock/scenarios/load", 200, "", lambda e: e.call(
@@ -796,7 +800,8 @@ CASES += [
 ]
 
 @pytest.fixture
-def env(mockserver, tmp_path) -> Env:
+def env(mockserver, tmp_path, monkeypatch) -> Env:
+    monkeypatch.setattr(mockserver.control_policy, "save_dir", tmp_path.resolve())  # saves by path go there
     with requests.Session() as http:
         yield Env(mockserver, http, tmp_path)
 

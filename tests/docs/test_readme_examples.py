@@ -141,13 +141,14 @@ def test_every_curl_example_names_a_control_route():
     for line, words in shell_commands():
         if words[0] != "curl":
             continue
-        method, data, url = "GET", None, None
+        method, data, url, headers = "GET", None, None, {}
         items = iter(words[1:])
         for word in items:
             if word == "-X":
                 method = next(items)
             elif word == "-H":
-                next(items)
+                name, _, value = next(items).partition(":")
+                headers[name.strip()] = value.strip()
             elif word == "-d":
                 data = next(items)
                 method = "POST" if method == "GET" else method
@@ -158,7 +159,7 @@ def test_every_curl_example_names_a_control_route():
         assert endpoint.startswith("control."), (line, endpoint)
         if data is not None:
             json.loads(data)
-        response = server.session(None).request(method, f"{parts.path}?{parts.query}", data=data)
+        response = server.session(None).request(method, f"{parts.path}?{parts.query}", data=data, headers=headers)
         assert response.status_code < 400, (line, response.text)
         checked += 1
     assert checked >= 5
@@ -176,8 +177,8 @@ def parse_http(block: str) -> tuple[str, str, str, int, object]:
 
 
 def test_control_api_examples_in_order(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the save example writes a relative path
-    server = MockServer(["default"])
+    monkeypatch.chdir(tmp_path)
+    server = MockServer(["default"], save_dir=tmp_path)  # the save example writes a relative path there
     session = server.session(None)
     for line, block in blocks(CONTROL, "http"):
         method, target, body, status, expected = parse_http(block)

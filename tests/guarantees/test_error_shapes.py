@@ -65,7 +65,7 @@ ALLOWED_STATUSES = {
     "keycloak-admin": {200, 201, 204, 400, 401, 403, 404, 405, 409, 413},
     "modelarts": {200, 400, 401, 403, 404, 413},  # the gateway answers a wrong method with 404
     "iam": {200, 201, 204, 400, 401, 403, 404, 405, 413},
-    "control": {200, 201, 400, 404, 405, 409, 413, 422},
+    "control": {200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 422},
     "unknown": {300, 404, 405, 413},  # 300: IAM's version list at / (no API owns the root's errors)
 }
 
@@ -352,7 +352,8 @@ def test_modelarts_and_iam_errors(mockserver):
 
 
 def test_control_errors(mockserver):
-    body = check(requests.put(mockserver.url + "/__mock/state", data=b"{", timeout=10), 400)
+    body = check(requests.put(mockserver.url + "/__mock/state", data=b"{", timeout=10,
+                              headers={"Content-Type": "application/json"}), 400)
     assert body["status"] == 400
     body = check(requests.put(mockserver.url + "/__mock/state", json={"wallaroo": {"users": 1}}, timeout=10), 422)
     assert body["path"] == "wallaroo.users"

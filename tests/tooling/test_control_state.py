@@ -16,8 +16,15 @@ def control(mockserver):
     return mockserver.session(None)
 
 
+@pytest.fixture
+def save_dir(mockserver, tmp_path, monkeypatch):
+    """Saves by path go only into a directory given at start: give the session server one."""
+    monkeypatch.setattr(mockserver.control_policy, "save_dir", tmp_path.resolve())
+    return tmp_path.resolve()
+
+
 def state_of(control) -> dict:
-    document = control.get("/__mock/state").json()
+    document = control.get("/__mock/state?secrets=true").json()
     document.pop("clock")
     return document
 
@@ -87,7 +94,7 @@ def test_reset_with_a_bad_scenario_changes_nothing(mockserver, control):
 
 # -- state ----------------------------------------------------------------------------------
 def test_get_state_is_a_versioned_document(control):
-    document = control.get("/__mock/state").json()
+    document = control.get("/__mock/state?secrets=true").json()
     assert list(document)[:4] == ["format", "version", "scenarios", "clock"]
     assert (document["format"], document["version"], document["scenarios"]) == ("mockserver-state", 1, ["default"])
     assert {"wallaroo", "modelarts"} <= set(document)
@@ -95,7 +102,7 @@ def test_get_state_is_a_versioned_document(control):
 
 
 def test_put_state_replaces_everything_and_reset_still_returns_to_the_scenarios(mockserver, control):
-    document = control.get("/__mock/state").json()
+    document = control.get("/__mock/state?secrets=true").json()
     document["wallaroo"]["workspaces"].append({"name": "imported", "members": []})
     assert control.put("/__mock/state", json=document).json()["status"] == "imported"
     assert "imported" in workspace_names(mockserver)
@@ -104,7 +111,7 @@ def test_put_state_replaces_everything_and_reset_still_returns_to_the_scenarios(
 
 
 def test_put_state_as_baseline(mockserver, control):
-    document = control.get("/__mock/state").json()
+    document = control.get("/__mock/state?secrets=true").json()
     document["wallaroo"]["workspaces"].append({"name": "baseline-ws", "members": []})
     assert control.put("/__mock/state?as_baseline=true", json=document).status_code == 200
     control.post("/__mock/reset")
@@ -123,7 +130,7 @@ def test_put_state_as_baseline(mockserver, control):
 def test_a_rejected_import_leaves_the_state_untouched(mockserver, control, mutate, status, path, fragment):
     mockserver.add_wallaroo_user(username="before@example.com", email="before@example.com")
     before = state_of(control)
-    document = control.get("/__mock/state").json()
+    document = control.get("/__mock/state?secrets=true").json()
     mutate(document)
     body = assert_control_error(control.put("/__mock/state", json=document), status, fragment)
     assert body["path"] == path and body["source"] == "PUT /__mock/state" and fragment in body["reason"]
@@ -140,9 +147,9 @@ def test_put_state_with_a_body_that_is_not_a_document(mockserver, control):
     assert state_of(control) == before
 
 
-def test_save_state_to_a_path(control, tmp_path):
-    target = tmp_path / "sub" / "saved.json"
-    body = control.post("/__mock/state/save", json={"path": str(target)}).json()
+def test_save_state_to_a_path(control, save_dir):
+    target = save_dir / "sub" / "saved.json"
+    body = control.post("/__mock/state/save", json={"path": "sub/saved.json"}).json()
     assert body == {"status": "saved", "path": str(target)}
     saved = json.loads(target.read_text())
     saved.pop("clock")
@@ -159,8 +166,8 @@ def test_save_state_without_a_state_file_or_path_is_a_conflict(control):
     assert_control_error(control.post("/__mock/state/save", json={"file": "x"}), 400, "unknown field")
 
 
-def test_save_state_failure_is_reported(control, tmp_path):
-    blocker = tmp_path / "file"
+def test_save_state_failure_is_reported(control, save_dir):
+    blocker = save_dir / "file"
     blocker.write_text("")
     body = assert_control_error(control.post("/__mock/state/save", json={"path": str(blocker / "state.json")}),
                                 500, "cannot save the state")

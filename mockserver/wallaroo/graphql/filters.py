@@ -173,6 +173,7 @@ def _ordered(table: str, rows: list[dict[str, Any]], order_by: Any) -> list[dict
 
 def selected(ctx: Context, table: str, rows: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows after ``where``, ``order_by``, ``offset`` and ``limit``, in that order."""
+    ctx.rows.take(len(rows))  # every table read counts against the operation's budget
     where = args.get("where")
     if "where" in args:
         check_nulls(table, where)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from ...validation import look_alike_problem, normalize_name
 from ..records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, OWNER, USER_TYPES, User, Workspace, add_workspace,
                        change_workspace, default_workspace_name, drop_member, iso_timestamp, set_member)
 from . import errors as gql_errors
+from .limits import RowBudget
 
 if TYPE_CHECKING:
     from ..backend import WallarooBackend
@@ -165,6 +167,9 @@ class Tables:
             data = self.backend.data
             if name is None:
                 raise gql_errors.NotNullViolation("workspace", "name")
+            if look_alike_problem(name) is not None:  # our choice: docs/wallaroo.md, "Look-alike names"
+                raise gql_errors.CheckViolation("workspace", "workspace_name_visible_check")
+            name = normalize_name(name)
             if created_by is None and not caller.email:
                 # created_by defaults to the caller's email (REC: default workspaces carry it);
                 # a caller without one gets the error the recorded users tutorial shows for such users
@@ -261,3 +266,5 @@ class Context:
 
     tables: Tables
     caller: User
+    #: the rows this operation has read so far (limits.MAX_ROWS)
+    rows: RowBudget = field(default_factory=RowBudget)
