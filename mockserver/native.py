@@ -85,7 +85,9 @@ def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], t
                 if close is not None:
                     close()
         except DropConnection:
-            proto.response_iter(200, [], _Dropped())
+            # a length the body never reaches: whether or not the status line went out
+            # first, no client can take what it gets for a complete answer
+            proto.response_iter(200, [("content-length", "1")], _Dropped())
             return 0
         except Exception as error:  # noqa: BLE001 - the app's own handlers missed it: still answer in shape
             status, headers, data = on_crash(environ, error)
@@ -98,10 +100,14 @@ def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], t
 
 
 class _QuietDrops(logging.Filter):
-    """granian logs every failed response body as an application crash; a drop fault is not one."""
+    """granian logs every failed response body as an application crash, traceback included;
+    a drop fault is not one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "DropConnection" not in (record.getMessage() + str(record.exc_info and record.exc_info[1].__class__))
+        return "DropConnection" not in record.getMessage()
+
+
+_QUIET_DROPS = _QuietDrops()
 
 
 class NativeServer:
@@ -136,6 +142,7 @@ class NativeServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        logging.getLogger("_granian.utils").addFilter(_QUIET_DROPS)  # the same filter object: added once
         self._signal = _compiled().WorkerSignal()
         ready = threading.Event()
         failure: list[BaseException] = []
