@@ -178,9 +178,9 @@ def test_openstacksdk_connects_and_reads_projects_without_a_discovery_warning(mo
         assert conn.current_project_id == PROJECT
     finally:
         conn.close()
-    # the clients' own warnings (the server's, e.g. waitress under load, are not the point here)
+    # version discovery's warnings (others, e.g. a retry on a loaded machine, are not the point here)
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING
-                and r.name.startswith(("openstack", "keystoneauth"))]
+                and r.name.startswith(("openstack", "keystoneauth")) and "discover" in r.getMessage().lower()]
     assert not warnings, warnings
 
 
