@@ -54,6 +54,7 @@ _MISSING = object()
 _RECORD = object()
 _MEMBER = object()
 _ATTR = object()
+_WHOLE = object()
 
 
 class Changes:
@@ -121,6 +122,18 @@ class Changes:
         """The copy of a record saved since the mark (:meth:`record`), or None."""
         entry = self._logs[0].get((id(obj), _RECORD))
         return None if entry is None else entry[2]
+
+    def whole(self, container: dict[Any, Any]) -> None:
+        """Before deleting from a dict whose order shows (Wallaroo's users): an item put back
+        would return at the end, so the whole dict is kept, once per mark. For small dicts
+        or rare deletes only: it costs the dict's size."""
+        slot = (id(container), _WHOLE)
+        saved = None
+        for log in self._logs:
+            if slot not in log:
+                if saved is None:
+                    saved = container.copy()
+                log[slot] = (_restore_whole, container, saved, None)
 
     def attr(self, obj: Any, name: str) -> None:
         slot = (id(obj), _ATTR, name)
@@ -193,6 +206,9 @@ class _NotRecorded(Changes):
     def record(self, obj: Any, copy: Callable[[Any], Any]) -> None:
         pass
 
+    def whole(self, container: dict[Any, Any]) -> None:
+        pass
+
     def attr(self, obj: Any, name: str) -> None:
         pass
 
@@ -218,6 +234,11 @@ def _restore_record(obj: Any, saved: Any, copy: Callable[[Any], Any]) -> None:
     fields = obj.__dict__
     fields.clear()
     fields.update(copy(saved).__dict__)
+
+
+def _restore_whole(container: dict[Any, Any], saved: dict[Any, Any], _: Any) -> None:
+    container.clear()
+    container.update(saved)
 
 
 def _restore_attr(obj: Any, name: str, original: Any) -> None:

@@ -200,7 +200,14 @@ def test_changes_log_and_undo_each_kind_of_slot():
     changes.record(record, copy_record)
     record.value = "after"
     record.inner.append("b")
-    assert len(changes) == 6
+    ordered = {"a": 1, "b": 2, "c": 3}
+    changes.item(ordered, "d")
+    ordered["d"] = 4
+    changes.whole(ordered)  # a delete where the order shows: the whole dict, once
+    del ordered["a"]
+    changes.whole(ordered)
+    del ordered["b"]
+    assert len(changes) == 8
     changes.begin()
     changes.record(record, copy_record)
     record.inner.append("c")
@@ -208,8 +215,9 @@ def test_changes_log_and_undo_each_kind_of_slot():
     table["kept"] = 10
     changes.rollback()  # only the transaction's changes
     assert record.inner == ["a", "b"] and table["kept"] == 1
-    assert len(changes) == 7  # the baseline's log also kept the slot the transaction touched first
-    assert changes.undo() == 7
+    assert len(changes) == 9  # the baseline's log also kept the slot the transaction touched first
+    assert changes.undo() == 9
+    assert list(ordered.items()) == [("a", 1), ("b", 2), ("c", 3)]
     assert table == {"kept": 1, "changed": 2, "dropped": 3}
     assert members == {1, 2}
     assert (record.value, record.inner) == ("before", ["a"])
