@@ -235,7 +235,7 @@ def drop_user(data: WallarooData, user: User) -> None:
     for login in (user.username, user.email):
         if login and data.logins.get(login_key(login)) == user.id:
             drop_login(data, login)
-    data.changes.item(data.users, user.id)
+    data.changes.whole(data.users)  # the users' order shows (exports, queries): kept whole
     del data.users[user.id]
 
 

@@ -250,3 +250,19 @@ def test_sorted_blocks_follow_inserts_and_removes_and_never_change_a_shared_bloc
     for start, stop in [(0, 10), (500, 1600), (len(expected) - 3, len(expected) + 5), (0, 0)]:
         assert changed.slice(start, stop) == expected[start:stop]
     assert list(base) == snapshot, "the order the copy came from is unchanged"
+
+
+def test_keycloak_admin_changes_are_undone_by_a_reset_in_order():
+    """Deleting a user (the users' order shows in exports), resetting a password, mapping roles."""
+    server = build(SMALL)
+    server.wallaroo.add_user(username="late@example.com", email="late@example.com")
+    server.load_scenarios([], as_baseline=True)
+    baseline = stored(server)
+    realm, admin = server.wallaroo.realm, server.wallaroo.find_user("admin")
+    late = server.wallaroo.find_user("late@example.com")
+    realm.reset_password(admin, late.id, value="changed", temporary=True)
+    realm.map_realm_roles(admin, late.id, [{"name": "admin"}], add=True)
+    realm.delete_user(admin, server.wallaroo.find_user("developer@example.com").id)  # not the last user
+    assert stored(server) != baseline
+    server.reset()
+    assert stored(server) == baseline  # the deleted user is back in its place, not at the end
