@@ -4,6 +4,7 @@ routes the app serves for that API: a new route without a row, or a row without 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,20 +12,41 @@ import pytest
 from mockserver import MockServer
 
 REPO = Path(__file__).resolve().parents[2]
-ENDPOINT_ROW = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE) (/[^`\s]*)`", re.M)
+#: one endpoint in a row's first cell: "`POST /path`", or several methods "`GET`/`POST /path`"
+ENDPOINT = re.compile(r"((?:`[A-Z]+`/)*)`([A-Z]+) ([^`]+)`")
+METHOD_NAMES = {"GET", "POST", "PUT", "PATCH", "DELETE"}  # HEAD and OPTIONS come with GET / are refused
 
 
 def route_shape(path: str) -> str:
-    """``/v1/<regex(...):project_id>/x/<id>`` and ``/v1/{project_id}/x/{id}`` both as ``/v1/{}/x/{}``."""
-    path = re.sub(r"<[^<>]*?([a-z_]+)>", "{}", path)
-    return re.sub(r"\{[a-z_]+\}", "{}", path).rstrip("/") or "/"
+    """``/v1/<regex(...):project_id>/x/<id>`` and ``/v1/{project_id}/x/{id}`` both as ``/v1/{}/x/{}``;
+    a segment made of placeholders (``<deploy_id>-<id>``) is one placeholder."""
+    path = re.sub(r"<[^<>]*>", "{}", path)
+    path = re.sub(r"\{[^{}]*\}", "{}", path)
+    path = re.sub(r"\{\}(?:-\{\})+", "{}", path)
+    return path.rstrip("/") or "/"
 
 
 def documented_endpoints(page: str) -> set[tuple[str, str]]:
-    """The rows of section 1's endpoint table of ``docs/<page>``."""
+    """The endpoints in the first cells of section 1's table of ``docs/<page>``; a path written
+    ``.../rest`` continues the previous path of the same cell (``GET .../roles/<name>``)."""
     text = (REPO / "docs" / page).read_text(encoding="utf-8")
     section = text.split("\n## 1.", 1)[1].split("\n## 2.", 1)[0]
-    return {(method, route_shape(path)) for method, path in ENDPOINT_ROW.findall(section)}
+    found = set()
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        previous = ""
+        for more, method, path in ENDPOINT.findall(line.split(" | ", 1)[0]):
+            path = path.strip()
+            if path.startswith("..."):
+                rest = path[3:]
+                first = "/" + rest.strip("/").split("/", 1)[0]
+                path = previous[: previous.find(first)] + rest if first in previous else rest
+            previous = path
+            for name in re.findall(r"[A-Z]+", more) + [method]:
+                if name in METHOD_NAMES:
+                    found.add((name, route_shape(path)))
+    return found
 
 
 def served_endpoints(app, api_name: str) -> set[tuple[str, str]]:
@@ -36,6 +58,19 @@ def test_route_shapes_compare_flask_rules_with_the_docs_notation():
     assert route_shape('/v1/<regex("(?!api$)[^/]+"):project_id>/workspaces/<workspace_id>') == "/v1/{}/workspaces/{}"
     assert route_shape("/v1/{project_id}/workspaces/{workspace_id}/") == "/v1/{}/workspaces/{}"
     assert route_shape("/auth/admin/realms/master/users/<id>") == "/auth/admin/realms/master/users/{}"
+    assert route_shape("/v1/api/pipelines/infer/<deploy_id>-<id>/<pipeline name>") == "/v1/api/pipelines/infer/{}/{}"
+
+
+def test_table_cells_with_several_methods_or_paths_are_read_whole(tmp_path, monkeypatch):
+    page = tmp_path / "docs" / "x.md"
+    page.parent.mkdir()
+    page.write_text("# X\n## 1. Endpoints\n| a | b |\n|---|---|\n"
+                    "| `GET`/`HEAD /v3/auth/tokens` | x |\n"
+                    "| `GET /a/roles`, `GET .../roles/<name>` | x |\n"
+                    "| `POST`/`DELETE /u/<id>/maps` | x |\n## 2. Next\n| `PUT /not/read` |\n")
+    monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
+    assert documented_endpoints("x.md") == {("GET", "/v3/auth/tokens"), ("GET", "/a/roles"), ("GET", "/a/roles/{}"),
+                                            ("POST", "/u/{}/maps"), ("DELETE", "/u/{}/maps")}
 
 
 @pytest.mark.parametrize("api_name", ["wallaroo", "modelarts"])
