@@ -36,6 +36,15 @@ def temp_files(folder: Path) -> list[Path]:
     return [path for path in folder.iterdir() if path.name.startswith(".state.json.")]
 
 
+def login(url: str) -> dict[str, str]:
+    """A token of the server under test itself (each process signs with keys of its own)."""
+    answer = requests.post(f"{url}/auth/realms/master/protocol/openid-connect/token",
+                           data={"client_id": "sdk-client", "grant_type": "password",
+                                 "username": "developer@example.com", "password": "developer"})
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
 @pytest.mark.parametrize("second", [signal.SIGTERM, signal.SIGINT])
 def test_a_second_signal_during_the_final_save_does_not_interrupt_it(tmp_path, second):
     state_file = tmp_path / "state.json"
@@ -45,7 +54,7 @@ def test_a_second_signal_during_the_final_save_does_not_interrupt_it(tmp_path, s
     try:
         url = process.stdout.readline().strip()
         created = requests.post(f"{url}/v1/api/workspaces/create", json={"workspace_name": "acknowledged"},
-                                headers=MockServer().wallaroo_headers())
+                                headers=login(url))
         assert created.status_code == 200  # acknowledged: it must survive the shutdown
         process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 120  # bounded wait for the save to begin

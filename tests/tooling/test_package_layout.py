@@ -180,6 +180,6 @@ def test_the_control_api_works_through_the_controller_without_the_facade():
     assert server.wallaroo.users() == []
     assert client.post("/__mock/reset", json={"scenarios": ["default"]}).status_code == 200
     assert server.wallaroo.find_user("developer@example.com") is not None
-    document = client.get("/__mock/state").get_json()
+    document = client.get("/__mock/state?secrets=true").get_json()  # a redacted one is refused
     assert client.put("/__mock/state?as_baseline=true", json=document).status_code == 200
     assert server.controller.state is server.state and server.context.controller is server.controller
