@@ -27,9 +27,8 @@ from urllib3.response import HTTPResponse
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from .errors import DropConnection
+from .testclient import INPROCESS_BASE_URL, simple_environ
 
-#: the base URL of in-process clients (nothing listens there; requests never leave the process)
-INPROCESS_BASE_URL = "http://mockserver.local"
 
 
 def wsgi_for_inprocess(app: Any) -> Any:
@@ -89,16 +88,7 @@ class WsgiAdapter(BaseAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        parts = urlsplit(request.url or "")
-        builder = EnvironBuilder(path=parts.path or "/", base_url=f"{parts.scheme}://{parts.netloc}",
-                                 query_string=parts.query, method=request.method or "GET",
-                                 headers=[(k, v.decode('latin-1') if isinstance(v, bytes) else v)
-                                          for k, v in request.headers.items()],
-                                 data=_body_bytes(request.body))
-        try:
-            environ = builder.get_environ()
-        finally:
-            builder.close()
+        environ = self._environ(request)
         try:
             app_iter, status, headers = run_wsgi_app(self.app, environ, buffered=True)
         except ConnectionResetError as error:
@@ -123,6 +113,29 @@ class WsgiAdapter(BaseAdapter):
         response._content = data
         response._content_consumed = True
         return response
+
+    @staticmethod
+    def _environ(request: requests.PreparedRequest) -> dict[str, Any]:
+        parts = urlsplit(request.url or "")
+        headers = [(k, v.decode('latin-1') if isinstance(v, bytes) else v) for k, v in request.headers.items()]
+        body = _body_bytes(request.body)
+        environ = None
+        if parts.scheme in ("http", "https") and not parts.fragment:
+            # EnvironBuilder drops a Content-Length header (it counts the body itself)
+            plain = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
+            content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+            if content_type is None or not ("\n" in content_type or "\r" in content_type):
+                environ = simple_environ(request.method or "GET", parts.path or "/", parts.query, plain, body,
+                                         host=parts.netloc, scheme=parts.scheme, content_type=content_type)
+        if environ is not None:
+            return environ
+        builder = EnvironBuilder(path=parts.path or "/", base_url=f"{parts.scheme}://{parts.netloc}",
+                                 query_string=parts.query, method=request.method or "GET", headers=headers,
+                                 data=body)
+        try:
+            return builder.get_environ()
+        finally:
+            builder.close()
 
     def close(self) -> None:
         pass
