@@ -22,7 +22,7 @@ from .app import DEFAULT_MAX_BODY_BYTES, create_app
 from .context import MockContext
 from .controller import Controller, remove_leftover_temp_files
 from .faults import FaultInjector
-from .inprocess import INPROCESS_BASE_URL
+from .testclient import INPROCESS_BASE_URL
 from .journal import DEFAULT_JOURNAL_LIMIT, DEFAULT_JOURNAL_MAX_BYTES, Journal
 from .matching import CONTROL_PREFIX
 from .state import State

@@ -19,7 +19,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import jwt
 
 from ..keys import PROCESS_KEYS, RsaKey, UnusableKey, rsa_from_pem
 from . import exceptions as errors
@@ -215,7 +214,7 @@ class KeycloakRealm:
     def _refresh_claims(self, refresh_token: str, client_id: str, issuer: str) -> dict[str, Any]:
         try:
             claims = tokens.decode(refresh_token, self.signing_key())
-        except jwt.InvalidTokenError:
+        except tokens.InvalidToken:
             raise errors.InvalidRefreshToken() from None
         if claims.get("typ") != "Refresh" or not isinstance(claims.get("sub"), str):
             raise errors.InvalidRefreshToken()
@@ -290,7 +289,7 @@ class KeycloakRealm:
         """The claims of an access token we signed (any lifetime); raises InvalidToken."""
         try:
             claims = tokens.decode(token, self.signing_key())
-        except jwt.InvalidTokenError:
+        except tokens.InvalidToken:
             raise errors.InvalidToken() from None
         if claims.get("typ") != "Bearer" or not isinstance(claims.get("sub"), str):
             raise errors.InvalidToken()
@@ -365,7 +364,7 @@ class KeycloakRealm:
             self._check_client(client, confidential=True)
             try:
                 claims = tokens.decode(token, self.signing_key())
-            except jwt.InvalidTokenError:
+            except tokens.InvalidToken:
                 return {"active": False}
             exp = claims.get("exp")
             sub = claims.get("sub")

@@ -14,7 +14,6 @@ import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any
 
-import jwt
 
 if TYPE_CHECKING:
     from ..keys import RsaKey
@@ -131,7 +130,13 @@ def at_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
 
 
+class InvalidToken(ValueError):
+    """A token that is not one this server signed (bad signature, garbled, another key)."""
+
+
 def encode(claims: dict[str, Any], key: RsaKey) -> str:
+    import jwt  # PyJWT and cryptography load with the first token, not at start-up
+
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
@@ -143,15 +148,20 @@ _VERIFIED_LIMIT = 4096
 
 
 def decode(token: str, key: RsaKey) -> dict[str, Any]:
-    """The claims of a token signed with ``key`` (RS256 only); raises jwt.InvalidTokenError otherwise.
+    """The claims of a token signed with ``key`` (RS256 only); raises :class:`InvalidToken` otherwise.
 
     Expiry is not checked here (the caller compares ``exp`` with the store's clock).
     """
     claims = _VERIFIED.get((token, key.kid))
     if claims is None:
-        claims = jwt.decode(token, key.public_key, algorithms=[ALGORITHM],
-                            options={"verify_exp": False, "verify_aud": False, "verify_iat": False,
-                                     "verify_nbf": False})
+        import jwt
+
+        try:
+            claims = jwt.decode(token, key.public_key, algorithms=[ALGORITHM],
+                                options={"verify_exp": False, "verify_aud": False, "verify_iat": False,
+                                         "verify_nbf": False})
+        except jwt.InvalidTokenError as error:
+            raise InvalidToken(str(error)) from error
         if len(_VERIFIED) >= _VERIFIED_LIMIT:
             _VERIFIED.clear()
         _VERIFIED[(token, key.kid)] = claims
