@@ -193,6 +193,12 @@ class FaultInjector:
         if rule.latency_ms:
             self._cleared.wait(rule.latency_ms / 1000.0)
 
+    def release_held(self) -> None:
+        """Let every request a latency fault holds now go on at once (the rules stay)."""
+        with self._lock:
+            held, self._cleared = self._cleared, threading.Event()
+        held.set()
+
     def clear(self) -> None:
         """Remove every rule and reseed, so each test sees the same ``probability`` draws."""
         with self._lock:

@@ -18,6 +18,8 @@ NATIVE_PY_THREADS = 256
 NATIVE_BACKPRESSURE = 1024
 #: a client has this long to send a whole request head (header bytes dripped slowly included)
 HEADER_READ_TIMEOUT_MS = 10_000
+#: how long stop() waits for requests the app is running to answer (as waitress's stop does)
+STOP_GRACE_S = 1.0
 
 
 def native_available() -> bool:
@@ -63,7 +65,30 @@ class _StartResponse:
         self.headers = headers
 
 
-def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], tuple[int, list, bytes]]) -> Any:
+class _InFlight:
+    """How many requests the app is running now, so stop() can let them answer first."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self.changed:
+            self.count += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        with self.changed:
+            self.count -= 1
+            if not self.count:
+                self.changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: not self.count, timeout)
+
+
+def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], tuple[int, list, bytes]],
+                 in_flight: _InFlight | None = None) -> Any:
     """granian's WSGI callback: build the environ, run the app, hand the whole answer over.
 
     granian's own wrapper copies ``os.environ`` into every environ (an ``HTTP_PROXY``
@@ -73,7 +98,13 @@ def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], t
             "wsgi.input_terminated": True, "wsgi.multiprocess": False, "wsgi.multithread": True,
             "wsgi.run_once": False, "wsgi.version": (1, 0)}
 
+    counter = in_flight if in_flight is not None else _InFlight()
+
     def runner(proto: Any, scope: dict[str, Any]) -> int:
+        with counter:
+            return run(proto, scope)
+
+    def run(proto: Any, scope: dict[str, Any]) -> int:
         environ = base | scope
         start_response = _StartResponse()
         try:
@@ -140,6 +171,7 @@ class NativeServer:
         self._holder: Any = _compiled().SocketHolder(os.dup(self._socket.fileno()), False, 1024)
         self._signal: Any = None
         self._thread: threading.Thread | None = None
+        self._in_flight = _InFlight()
 
     def start(self) -> None:
         logging.getLogger("_granian.utils").addFilter(_QUIET_DROPS)  # the same filter object: added once
@@ -174,7 +206,8 @@ class NativeServer:
                 False, None, None, None, "tls1.3", None, [], False,  # no TLS
                 (None, None),  # no metrics
             )
-            scheduler = _new_cbscheduler(loop, _wsgi_runner(self.app, self._on_crash), impl_asyncio=False)
+            scheduler = _new_cbscheduler(loop, _wsgi_runner(self.app, self._on_crash, self._in_flight),
+                                          impl_asyncio=False)
             worker.serve_mtr(scheduler, loop, self._signal)
         except BaseException as error:  # noqa: BLE001 - reported to start()
             failure.append(error)
@@ -184,7 +217,10 @@ class NativeServer:
         stopped.wait()
         loop.close()
 
-    def stop(self) -> None:
+    def stop(self, grace: float = STOP_GRACE_S) -> None:
+        # requests the app is running (say, just released from a latency fault) answer
+        # before the Rust runtime goes: an answer handed to a runtime shutting down is lost
+        self._in_flight.wait_idle(grace)
         if self._signal is not None:
             self._signal.set()
         if self._thread is not None:

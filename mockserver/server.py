@@ -116,6 +116,7 @@ class MockServer:
         """Stop listening and close open connections; saves the state file if one is set."""
         server, self._server = self._server, None
         if server is not None:
+            self.faults.release_held()  # requests a latency fault holds answer now, not after the server
             server.stop()
         if self.state_file is not None:
             self.save_state(self.state_file)
