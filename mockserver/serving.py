@@ -66,6 +66,9 @@ class Serving:
         from waitress import wasyncore
 
         server = self._server
+        # first let the requests in progress finish (boundedly: one held by a latency fault
+        # may not), while the loop still runs to send their answers; new ones are cancelled
+        server.task_dispatcher.shutdown(timeout=1)
         # close_all runs on the server's own loop thread, woken by the trigger, so
         # stopping takes milliseconds rather than the loop's poll timeout.
         try:
@@ -76,7 +79,6 @@ class Serving:
         if self._thread.is_alive():  # never woke up: close from here instead
             wasyncore.close_all(server._map, ignore_all=True)
             self._thread.join(timeout=5)
-        server.task_dispatcher.shutdown(timeout=1)
 
 
 def serve(app: Flask, *, host: str, port: int, threads: int, server: str = "auto") -> Any:
