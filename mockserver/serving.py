@@ -104,15 +104,19 @@ def _serve_waitress(app: Flask, *, host: str, port: int, threads: int) -> Servin
     dispatcher = ElasticDispatcher(max(threads, WAITRESS_MAX_THREADS), WAITRESS_CONTROL_THREADS,
                                    WAITRESS_IDLE_SECONDS, urgent=_is_control_request)
     dispatcher.set_thread_count(threads)
-    server = create_server(_wsgi_for_waitress(app), host=host, port=port, threads=threads, ident="mockserver",
-                           clear_untrusted_proxy_headers=True, expose_tracebacks=False, _dispatcher=dispatcher,
-                           # idle connections: as many as the descriptors allow (poll() has no
-                           # FD_SETSIZE ceiling, select() fails past descriptor 1 023), each
-                           # closed after 60 s without a request
-                           asyncore_use_poll=True, connection_limit=waitress_connection_limit(),
-                           channel_timeout=60,
-                           # refused from Content-Length (and chunked bodies cut) before they are read
-                           max_request_body_size=app.extensions["mockserver"].max_body_bytes)
+    try:
+        server = create_server(_wsgi_for_waitress(app), host=host, port=port, threads=threads, ident="mockserver",
+                               clear_untrusted_proxy_headers=True, expose_tracebacks=False, _dispatcher=dispatcher,
+                               # idle connections: as many as the descriptors allow (poll() has no
+                               # FD_SETSIZE ceiling, select() fails past descriptor 1 023), each
+                               # closed after 60 s without a request
+                               asyncore_use_poll=True, connection_limit=waitress_connection_limit(),
+                               channel_timeout=60,
+                               # refused from Content-Length (and chunked bodies cut) before they are read
+                               max_request_body_size=app.extensions["mockserver"].max_body_bytes)
+    except BaseException:  # the port is taken, say: no worker threads left behind
+        dispatcher.shutdown(timeout=1)
+        raise
     server.channel_class = _channel_with_api_errors(app)
     thread = threading.Thread(target=server.run, name=f"mockserver:{server.effective_port}", daemon=True)
     thread.start()

@@ -346,3 +346,17 @@ def test_starting_a_server_raises_the_open_files_limit(name):
         assert raised == hard or hard == resource.RLIM_INFINITY and raised >= 1 << 16
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, resource.getrlimit(resource.RLIMIT_NOFILE)[0]), hard))
+
+
+def test_waitress_on_a_taken_port_leaves_no_worker_threads():
+    def workers() -> int:
+        return sum(thread.name.startswith("mockserver-waitress-") for thread in threading.enumerate())
+
+    taken = MockServer(server="waitress").start()
+    try:
+        before = workers()
+        with pytest.raises(OSError):
+            MockServer(server="waitress", port=taken.port).start()
+        assert workers() <= before
+    finally:
+        taken.stop()
