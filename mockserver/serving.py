@@ -21,8 +21,10 @@ without an answer.
 
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Any
+from collections import deque
+from typing import Any, Callable
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, g, request
@@ -30,11 +32,21 @@ from flask import Flask, g, request
 from .app import error_for_status, error_response
 from .context import current
 from .errors import DropConnection
+from .matching import is_control_path
 from .responses import new_request_id
 
 
 #: ``MockServer(server=...)`` / ``--server``: the HTTP servers :func:`serve` can run
 SERVERS = ("auto", "granian", "waitress")
+
+#: waitress: the most worker threads at once. ``MockServer(threads=)`` of them wait for work
+#: whatever the load; more start while every one is busy (a latency fault holds one while it
+#: waits), as on granian (``native.NATIVE_PY_THREADS``), and exit after WAITRESS_IDLE_SECONDS
+WAITRESS_MAX_THREADS = 256
+WAITRESS_IDLE_SECONDS = 5.0
+#: waitress: threads beyond WAITRESS_MAX_THREADS that only control requests (``/__mock/``) may
+#: start, one request each, so the control API answers even when every other thread is held
+WAITRESS_CONTROL_THREADS = 4
 
 
 class Serving:
@@ -46,12 +58,17 @@ class Serving:
         self._server = server
         self._thread = thread
         self.port = int(server.effective_port)  # waitress reports it as a string
+        #: hands requests to worker threads (:class:`ElasticDispatcher`)
+        self.dispatcher = server.task_dispatcher
 
     def stop(self) -> None:
         """Close the listener and open connections; wait (boundedly) for the serving thread."""
         from waitress import wasyncore
 
         server = self._server
+        # first let the requests in progress finish (boundedly: one held by a latency fault
+        # may not), while the loop still runs to send their answers; new ones are cancelled
+        server.task_dispatcher.shutdown(timeout=1)
         # close_all runs on the server's own loop thread, woken by the trigger, so
         # stopping takes milliseconds rather than the loop's poll timeout.
         try:
@@ -62,7 +79,6 @@ class Serving:
         if self._thread.is_alive():  # never woke up: close from here instead
             wasyncore.close_all(server._map, ignore_all=True)
             self._thread.join(timeout=5)
-        server.task_dispatcher.shutdown(timeout=1)
 
 
 def serve(app: Flask, *, host: str, port: int, threads: int, server: str = "auto") -> Any:
@@ -74,6 +90,7 @@ def serve(app: Flask, *, host: str, port: int, threads: int, server: str = "auto
 
     if server not in SERVERS:
         raise ValueError(f"unknown server {server!r}; expected one of {', '.join(SERVERS)}")
+    raise_open_files_limit()  # a connection is a descriptor: let idle ones take thousands, not ~1 000
     if server == "granian" or (server == "auto" and native_available()):
         native = NativeServer(app, host, port, threads=threads, on_crash=_crash_answer(app))
         native.start()
@@ -84,15 +101,190 @@ def serve(app: Flask, *, host: str, port: int, threads: int, server: str = "auto
 def _serve_waitress(app: Flask, *, host: str, port: int, threads: int) -> Serving:
     from waitress.server import create_server
 
-    server = create_server(_wsgi_for_waitress(app), host=host, port=port, threads=threads, ident="mockserver",
-                           clear_untrusted_proxy_headers=True, channel_timeout=60, connection_limit=1000,
-                           expose_tracebacks=False,
-                           # refused from Content-Length (and chunked bodies cut) before they are read
-                           max_request_body_size=app.extensions["mockserver"].max_body_bytes)
+    dispatcher = ElasticDispatcher(max(threads, WAITRESS_MAX_THREADS), WAITRESS_CONTROL_THREADS,
+                                   WAITRESS_IDLE_SECONDS, urgent=_is_control_request)
+    dispatcher.set_thread_count(threads)
+    try:
+        server = create_server(_wsgi_for_waitress(app), host=host, port=port, threads=threads, ident="mockserver",
+                               clear_untrusted_proxy_headers=True, expose_tracebacks=False, _dispatcher=dispatcher,
+                               # idle connections: as many as the descriptors allow (poll() has no
+                               # FD_SETSIZE ceiling, select() fails past descriptor 1 023), each
+                               # closed after 60 s without a request
+                               asyncore_use_poll=True, connection_limit=waitress_connection_limit(),
+                               channel_timeout=60,
+                               # refused from Content-Length (and chunked bodies cut) before they are read
+                               max_request_body_size=app.extensions["mockserver"].max_body_bytes)
+    except BaseException:  # the port is taken, say: no worker threads left behind
+        dispatcher.shutdown(timeout=1)
+        raise
     server.channel_class = _channel_with_api_errors(app)
     thread = threading.Thread(target=server.run, name=f"mockserver:{server.effective_port}", daemon=True)
     thread.start()
     return Serving(server, thread)
+
+
+def raise_open_files_limit() -> int | None:
+    """Raise this process's soft limit on open files to its hard limit; the soft limit now.
+
+    Each connection is a descriptor, and the usual soft limit (1 024) is far below the usual
+    hard one: raising it (as Go's runtime does) lets a server hold thousands of idle
+    connections. None where the limit cannot be read (Windows).
+    """
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    target = max(soft, 1 << 16) if hard == resource.RLIM_INFINITY else hard
+    if soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):  # macOS caps it below the hard limit (OPEN_MAX)
+            pass
+    return soft
+
+
+def waitress_connection_limit() -> int:
+    """waitress's ``connection_limit``: nine tenths of the open-files limit, raised first.
+
+    waitress stops accepting at that many open connections (the rest of the descriptors are
+    left to the app and the process); without a readable limit, waitress's old 1 000.
+    """
+    soft = raise_open_files_limit()
+    return 1000 if soft is None else max(100, soft * 9 // 10)
+
+
+class ElasticDispatcher:
+    """waitress's task dispatcher, with worker threads that grow while all are busy.
+
+    waitress parses requests on its I/O thread and hands each complete one (a "task") to a
+    worker thread. Its own dispatcher has a fixed pool: 8 requests held by a latency fault
+    stalled every other client and the control API. This one keeps ``set_thread_count()``
+    core threads, starts another whenever a task arrives and no thread is idle (up to
+    ``limit`` in all), and lets those extra threads exit after ``idle_seconds`` without work.
+    An urgent task (``urgent(task)`` is true: a control request) that finds every thread busy
+    and the limit reached gets a thread of its own for that one request, up to ``reserve`` at once.
+    """
+
+    logger = logging.getLogger("waitress")
+
+    def __init__(self, limit: int, reserve: int, idle_seconds: float,
+                 urgent: Callable[[Any], bool] = lambda task: False) -> None:
+        self.limit = limit
+        self.reserve = reserve
+        self.idle_seconds = idle_seconds
+        self._urgent = urgent
+        self.lock = threading.Lock()
+        self._work = threading.Condition(self.lock)
+        self._exited = threading.Condition(self.lock)
+        self.queue: deque[Any] = deque()
+        self.threads: set[threading.Thread] = set()  # the pool: core and extra threads
+        self.reserved = 0  # one-request threads running for urgent tasks
+        self.idle = 0  # pool threads waiting for a task
+        self.started = 0  # threads ever started (the pool's and the reserved ones)
+        self.stopping = False
+
+    def set_thread_count(self, count: int) -> None:
+        """The core pool (waitress's interface): ``count`` threads that never exit for idleness."""
+        with self.lock:
+            for _ in range(min(count, self.limit) - len(self.threads)):
+                self._start(core=True)
+
+    def add_task(self, task: Any) -> None:
+        """Queue a task; start a thread when none is idle to take it (waitress's interface)."""
+        with self.lock:
+            if self.stopping:
+                task.cancel()
+                return
+            if len(self.queue) >= self.idle and len(self.threads) >= self.limit:
+                if self.reserved < self.reserve and self._urgent(task) and self._start_reserved(task):
+                    return
+            self.queue.append(task)
+            if len(self.queue) > self.idle and len(self.threads) < self.limit:
+                self._start(core=False)
+            self._work.notify()
+
+    def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
+        """Stop every thread once its task is done, waiting up to ``timeout`` s; cancel queued tasks."""
+        with self.lock:
+            self.stopping = True
+            self._work.notify_all()
+            self._exited.wait_for(lambda: not self.threads and not self.reserved, timeout)
+            if self.threads or self.reserved:
+                self.logger.warning("%d thread(s) still running", len(self.threads) + self.reserved)
+            if cancel_pending:
+                while self.queue:
+                    self.queue.popleft().cancel()
+            return not self.threads
+
+    def _start(self, *, core: bool) -> None:
+        thread = threading.Thread(target=self._serve, args=(core,), daemon=True,
+                                  name=f"mockserver-waitress-{self.started}")
+        try:
+            thread.start()
+        except RuntimeError:  # no more threads in this process: queued tasks wait for a busy one
+            self.logger.warning("cannot start another worker thread (%d running)", len(self.threads))
+            return
+        self.threads.add(thread)
+        self.started += 1
+
+    def _start_reserved(self, task: Any) -> bool:
+        thread = threading.Thread(target=self._serve_one, args=(task,), daemon=True,
+                                  name=f"mockserver-waitress-control-{self.started}")
+        try:
+            thread.start()
+        except RuntimeError:
+            return False
+        self.reserved += 1
+        self.started += 1
+        return True
+
+    def _serve(self, core: bool) -> None:
+        me = threading.current_thread()
+        with self.lock:
+            while not self.stopping:
+                if not self.queue:
+                    self.idle += 1
+                    try:
+                        woken = self._work.wait(None if core else self.idle_seconds)
+                    finally:
+                        self.idle -= 1
+                    if not woken and not self.queue:
+                        break  # an extra thread idle for idle_seconds
+                    continue
+                task = self.queue.popleft()
+                self.lock.release()
+                try:
+                    self._run(task)
+                finally:
+                    self.lock.acquire()
+            self.threads.discard(me)
+            self._exited.notify_all()
+
+    def _serve_one(self, task: Any) -> None:
+        try:
+            self._run(task)
+        finally:
+            with self.lock:
+                self.reserved -= 1
+                self._exited.notify_all()
+
+    def _run(self, task: Any) -> None:
+        try:
+            task.service()
+        except BaseException:
+            self.logger.exception("Exception when servicing %r", task)
+
+
+def _is_control_request(channel: Any) -> bool:
+    """Is the request a waitress channel is about to serve a control request (``/__mock/...``)?"""
+    try:
+        return is_control_path(channel.requests[0].path)
+    except (AttributeError, IndexError, TypeError):
+        return False
 
 
 def render_refused_request(app: Flask, path: str, status: int,
