@@ -190,6 +190,8 @@ def _check_the_browser_lane(command: Command) -> None:
 
 def _check_wrk_is_optional(command: Command) -> None:
     # root and the network are not a test's to use: the benchmark must say when wrk is missing
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from benchmarks import loadgen
     from benchmarks.common import Report
 
