@@ -34,6 +34,33 @@ PEERS = {
 }
 
 
+#: ``MOCKSERVER_BENCH_BUDGET=smoke``: every benchmark command runs as written (same flags, same
+#: sections, same printed tables and JSON), with its sizes, rounds and seconds cut to a minimum
+#: whatever the flags say. The figures then mean nothing; what it proves is that the command runs.
+#: tests/docs/test_documented_commands.py runs the docs' benchmark command lines this way.
+BUDGET_VARIABLE = "MOCKSERVER_BENCH_BUDGET"
+#: the smoke budget's caps: seconds per timed loop, sizes of the soak and GraphQL benchmarks
+SMOKE_SECONDS = 0.05
+SMOKE_SCALE_BUDGET = 0.01
+SMOKE_MEMORY_COUNT = 50
+SMOKE_SOAK = {"requests": 300, "seconds": 60.0, "clients": 2}
+SMOKE_GRAPHQL_WORKSPACES = 200
+
+
+def smoke_budget() -> bool:
+    """Whether ``MOCKSERVER_BENCH_BUDGET=smoke`` is set (unset or ``full``: the real budget)."""
+    value = os.environ.get(BUDGET_VARIABLE, "").strip().lower()
+    if value in ("", "full"):
+        return False
+    if value == "smoke":
+        return True
+    raise SystemExit(f"{BUDGET_VARIABLE}={value!r}: use 'smoke' (a run that only proves the command works) "
+                     "or 'full' (the default)")
+
+
+SMOKE_NOTE = f"  {BUDGET_VARIABLE}=smoke: sizes, rounds and seconds cut to a minimum; the figures mean nothing"
+
+
 def installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 

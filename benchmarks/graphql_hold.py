@@ -20,6 +20,8 @@ from typing import Any
 
 from mockserver import MockServer
 
+from .common import SMOKE_GRAPHQL_WORKSPACES, SMOKE_NOTE, smoke_budget
+
 
 class HoldRecorder:
     """A stand-in for the store's re-entrant lock that records how long each outermost hold lasts."""
@@ -93,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if smoke_budget():
+        args.workspaces, args.repeats = min(args.workspaces, SMOKE_GRAPHQL_WORKSPACES), 1
+        print(SMOKE_NOTE.strip(), file=sys.stderr)
     results = measure(args.workspaces, args.repeats)
     if args.json:
         print(json.dumps(results, indent=2))

@@ -50,7 +50,7 @@ def run_wrk(url: str, token: str, connections: int, seconds: float, script: str)
 
 
 def load_generator(report: Report, *, seconds: float, repeats: int, peers: bool,
-                   connections: tuple[int, ...] = (1, 8), quick: bool = False) -> None:
+                   connections: tuple[int, ...] = (1, 8), quick: bool = False, warm_up: bool = True) -> None:
     report.section(f"standalone servers under wrk (C load generator): {repeats} rounds x {max(1, round(seconds))} s "
                    f"per stack, {' and '.join(map(str, connections))} keep-alive connections")
     if wrk_path() is None:
@@ -77,7 +77,8 @@ def load_generator(report: Report, *, seconds: float, repeats: int, peers: bool,
             process, url, token = launch(kind)
             stack.callback(_stop, process)
             targets[kind] = (url + "/v1/api/workspaces/list", token)
-            run_wrk(*targets[kind], max(connections), 1, script)  # warm-up: first-call costs, caches
+            if warm_up:  # first-call costs, caches
+                run_wrk(*targets[kind], max(connections), 1, script)
         for round_ in range(repeats):
             order = kinds if round_ % 2 == 0 else kinds[::-1]
             for c in connections:

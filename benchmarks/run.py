@@ -17,6 +17,10 @@ Peers (moto, pytest-httpserver, gunicorn) come from the ``bench`` extra
 (``pip install -e '.[bench]'``); without them their rows say "not installed".
 ``--no-peers`` leaves them out even when installed. Exit status: the number of
 failed targets (0 when all pass), so CI can run it if it wants to.
+
+``MOCKSERVER_BENCH_BUDGET=smoke`` runs any of these command lines as written with the sizes of
+``--quick`` and fewer, one round and the shortest loops whatever ``--repeats``/``--seconds``
+say: it proves the command works (the docs' command lines are run so by the tests).
 """
 
 from __future__ import annotations
@@ -33,7 +37,14 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/run.py
     __package__ = "benchmarks"
 
 from benchmarks import loadgen, pytest_run, scale, startup, throughput  # noqa: E402
-from benchmarks.common import Report  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    SMOKE_MEMORY_COUNT,
+    SMOKE_NOTE,
+    SMOKE_SCALE_BUDGET,
+    SMOKE_SECONDS,
+    Report,
+    smoke_budget,
+)
 
 SECTIONS = ("wrk", "socket", "inprocess", "startup", "pytest", "scale", "memory")
 
@@ -61,21 +72,27 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     sections = args.only.split(",")
-    quick = args.quick
+    smoke = smoke_budget()
+    quick = args.quick or smoke
     # many short interleaved rounds: a busy machine's slow spells hit both sides of a round
     seconds = args.seconds or (0.2 if quick else 1.0)
     repeats = args.repeats or (1 if quick else 11)
+    if smoke:
+        seconds, repeats = min(seconds, SMOKE_SECONDS), 1
     peers = not args.no_peers
     report = Report()
+    report.data["budget"] = "smoke" if smoke else "quick" if quick else "full"
     env = report.data["environment"]
-    print(f"mockserver benchmarks{' (--quick: figures are not meaningful)' if quick else ''}")
+    print(f"mockserver benchmarks{' (--quick: figures are not meaningful)' if args.quick else ''}")
+    if smoke:
+        print(SMOKE_NOTE)
     print(f"  Python {env['python']} on {env['system']}, {env['cpus']} CPUs ({env['processor']})")
     print("  " + ", ".join(f"{name} {version}" for name, version in env["packages"].items() if version))
     print(f"  command: python -m benchmarks.run {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
     started = time.perf_counter()
     if "wrk" in sections:
         loadgen.load_generator(report, seconds=max(1.0, seconds * 2), repeats=repeats if quick else 5, peers=peers,
-                               quick=quick)
+                               quick=quick, warm_up=not smoke)
     if "socket" in sections:
         throughput.socket_throughput(report, seconds=seconds, repeats=repeats, peers=peers)
     if "inprocess" in sections:
@@ -86,9 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         for count in ((20,) if quick else (200, 2000)):
             pytest_run.pytest_suites(report, count=count, repeats=1 if quick else 3, peers=peers)
     if "scale" in sections:
-        scale.scale(report, sizes=(10, 100) if quick else (10, 1_000, 100_000), budget=0.05 if quick else 1.0)
+        scale.scale(report, sizes=(10, 100) if quick else (10, 1_000, 100_000), budget=SMOKE_SCALE_BUDGET if smoke else 0.05 if quick else 1.0)
     if "memory" in sections:
-        scale.memory(report, count=200 if quick else 2_000)
+        scale.memory(report, count=SMOKE_MEMORY_COUNT if smoke else 200 if quick else 2_000)
     failed = report.summary()
     print(f"  ran in {time.perf_counter() - started:.0f} s")
     if args.json:

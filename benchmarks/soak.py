@@ -28,7 +28,7 @@ import time
 from collections import defaultdict
 from typing import Any, Callable
 
-from .common import REPO_ROOT, child_env, percentile
+from .common import SMOKE_NOTE, SMOKE_SOAK, REPO_ROOT, child_env, percentile, smoke_budget
 
 JOURNAL_MAX_BYTES = 64 * 1024 * 1024  # the default budget, stated here to compare against
 
@@ -225,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients (default 4)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
+    if smoke_budget():
+        print(SMOKE_NOTE.strip(), file=sys.stderr, flush=True)
+        args.requests = min(args.requests, int(SMOKE_SOAK["requests"]))
+        args.seconds = min(args.seconds, SMOKE_SOAK["seconds"])
+        args.clients = min(args.clients, int(SMOKE_SOAK["clients"]))
     result = soak(args.requests, args.seconds, args.clients)
     print(json.dumps(result, indent=2) if args.json else report(result), flush=True)
     return 0 if result["server_alive"] else 1

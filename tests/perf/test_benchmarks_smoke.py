@@ -1,7 +1,10 @@
 """The benchmarks still run, and the hot-path shortcuts taken for speed change nothing.
 
 The benchmark script runs in its tiny ``--quick`` mode without the peers (moto,
-pytest-httpserver, gunicorn come from the ``bench`` extra, which CI does not install).
+pytest-httpserver, gunicorn come from the ``bench`` extra, which CI does not install), under
+the smoke budget (``MOCKSERVER_BENCH_BUDGET=smoke``: the sizes of ``--quick``, one round, the
+shortest loops); tests/docs/test_documented_commands.py runs every benchmark command line of
+the docs the same way.
 Speed itself is never asserted here: a shared CI machine cannot judge it; the script
 prints the ratios and its own PASS/FAIL lines.
 """
@@ -9,6 +12,7 @@ prints the ratios and its own PASS/FAIL lines.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -33,7 +37,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comp
     figures = tmp_path_factory.mktemp("bench") / "figures.json"
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--quick", "--no-peers", "--json", str(figures)],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+        cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "MOCKSERVER_BENCH_BUDGET": "smoke"})
     return completed, json.loads(figures.read_text()) if figures.exists() else {}
 
 
@@ -80,6 +84,21 @@ def test_without_peers_nothing_from_the_bench_extra_is_needed(quick_run):
     for peer_row in ("pytest-httpserver (HTTPServer)", "pytest-httpserver httpserver fixture",
                      "moto (ThreadedMotoServer", "moto ThreadedMotoServer", "gunicorn gthread subprocess"):
         assert peer_row not in completed.stdout
+
+
+def test_the_smoke_budget_is_reported(quick_run):
+    completed, figures = quick_run
+    assert figures["budget"] == "smoke"
+    assert "MOCKSERVER_BENCH_BUDGET=smoke" in completed.stdout
+    assert "in-process: /v1/api/workspaces/list without a socket, 1 x 0.05 s per mode" in completed.stdout
+
+
+def test_an_unknown_budget_is_refused():
+    completed = subprocess.run([sys.executable, "-m", "benchmarks.run", "--only", "scale"], cwd=REPO,
+                               capture_output=True, text=True, timeout=60,
+                               env={**os.environ, "MOCKSERVER_BENCH_BUDGET": "tiny"})
+    assert completed.returncode == 1 and "MOCKSERVER_BENCH_BUDGET='tiny'" in completed.stderr
+    assert "== scale" not in completed.stdout
 
 
 def test_unknown_sections_are_refused():
