@@ -5,7 +5,9 @@ filtered, sorted and paged after the lock is released (mockserver/wallaroo/graph
 No timing is asserted: a lock that knows whether the current thread holds it counts the rows
 built and the selections made while it is held; and writes and resets run right after a
 read's snapshot, between its release of the lock and its answer, which must not show them
-(a read that looked at the records after the lock was released would).
+(a read that looked at the records after the lock was released would). The catalog's tables
+(models, pipelines, deployments: frozen records) pick their records under the lock and build
+their rows without it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from mockserver import MockServer
+from mockserver.wallaroo.catalog.graphql import Rows
 from mockserver.wallaroo.graphql import resolvers, tables
 
 WORKSPACES = 300
@@ -206,3 +209,43 @@ def test_a_read_shows_no_reset_that_came_after_its_snapshot(server, watched, mon
     write_after_each_snapshot(monkeypatch, server, server.state.lock, [server.reset])
     assert len(graphql(server, query)["workspace_users"]) == 1  # only the member's own default workspace
     assert len(graphql(server, query)["workspace_users"]) == WORKSPACES // 3 + 1  # the reset did run
+
+
+@pytest.fixture(scope="module")
+def tutorial():
+    with MockServer(["wallaroo-tutorial"]) as running:
+        yield running
+
+
+def test_catalog_reads_pick_records_under_the_lock_and_build_rows_outside(tutorial, monkeypatch):
+    """Models, pipelines and deployments are frozen records: a read picks them, and checks the
+    caller may see their workspace, under the lock (one instant of the store), then builds its
+    rows without it."""
+    lock = WatchedLock(tutorial.state.lock)
+    monkeypatch.setattr(tutorial.state, "lock", lock)
+    calls: Counter[tuple[str, bool]] = Counter()
+
+    def counted(name: str, original: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name, lock.held()] += 1
+            return original(*args, **kwargs)
+        return call
+
+    for name in ("family", "version", "config", "pipeline", "pipeline_version", "deployment", "_visible"):
+        raw = Rows.__dict__[name]
+        wrapped = staticmethod(counted(name, raw.__func__)) if isinstance(raw, staticmethod) else counted(name, raw)
+        monkeypatch.setattr(Rows, name, wrapped)
+    client = tutorial.test_client()
+    body = client.post("/v1/graphql", headers=tutorial.wallaroo_headers("john.hummel@wallaroo.ai"), json={
+        "query": "query { models { id name models { id model_version model_configs { id runtime } } } "
+                 "pipeline { id pipeline_id pipeline_versions { id version } deployment { id deployed } } "
+                 "deployment { id deploy_id } model_config { id } }"}).get_json()
+    assert "errors" not in body, body
+    data = body["data"]
+    assert [m["name"] for m in data["models"]] == ["ccfraudmodel"]
+    assert [p["pipeline_id"] for p in data["pipeline"]] == ["ccfraudpipeline"]
+    assert data["pipeline"][0]["deployment"]["deployed"] is True and len(data["deployment"]) == 1
+    built = {name for (name, _) in calls} - {"_visible"}
+    assert built == {"family", "version", "config", "pipeline", "pipeline_version", "deployment"}
+    assert not [name for (name, held) in calls if held and name != "_visible"], calls
+    assert calls["_visible", True] >= 6 and calls["_visible", False] == 0, calls
