@@ -5,8 +5,10 @@
 in-process: a lookup by id, the full list with members (what ``list_workspaces`` of the SDK
 reads), the same through 20 aliases (the root-field limit), and the issue's attack (100
 aliases, refused by the limits). For each it prints the wall time and the longest single
-hold of the store's lock: the time every other client may have to wait. Before the limits
-the attack held it for 7.5 s (and the full list for the whole of its run).
+hold of the store's lock: the time every other client may have to wait (and the holding
+thread's CPU time in it, which a loaded machine does not inflate by descheduling the thread).
+Before the limits the attack held it for 7.5 s (and the full list for the whole of its run);
+reads now hold it only to copy their rows' fields (figures: docs/guarantees.md, section 1).
 """
 
 from __future__ import annotations
