@@ -249,3 +249,31 @@ def test_catalog_reads_pick_records_under_the_lock_and_build_rows_outside(tutori
     assert built == {"family", "version", "config", "pipeline", "pipeline_version", "deployment"}
     assert not [name for (name, held) in calls if held and name != "_visible"], calls
     assert calls["_visible", True] >= 6 and calls["_visible", False] == 0, calls
+
+
+def test_a_workspaces_default_workspace_links_need_no_walk_over_every_user(server, monkeypatch):
+    """``workspace { user_default_workspaces }`` finds the user from the workspace's name (one
+    lookup per workspace, not every user per workspace), with the same rows as the table."""
+    looked_up = Counter[str]()
+    original = tables.Tables._default_workspace
+
+    def counted(self: Any, user: Any) -> Any:
+        looked_up["users"] += 1
+        return original(self, user)
+
+    monkeypatch.setattr(tables.Tables, "_default_workspace", counted)
+    for user in (DEVELOPER, MEMBER):
+        looked_up.clear()
+        nested = graphql(server, "query { workspace { id user_default_workspaces { user_id workspace_id } } }",
+                         user=user)["workspace"]
+        table = graphql(server, "query { user_default_workspace { user_id workspace_id } }", user=user)
+        links = [link for workspace in nested for link in workspace["user_default_workspaces"]]
+        assert sorted(links, key=str) == sorted(table["user_default_workspace"], key=str)
+        assert len(links) == (2 if user == DEVELOPER else 1)  # an admin sees both users' links
+        assert all(link["workspace_id"] == workspace["id"]
+                   for workspace in nested for link in workspace["user_default_workspaces"])
+        # the admin: the two default workspaces among 302, each found from its name, then the
+        # table's walk over the users (it was every user for every workspace: 906); the member:
+        # only their own user, once per workspace they read and once for the table
+        expected = 2 + len(server.wallaroo.data.users) if user == DEVELOPER else len(nested) + 1
+        assert looked_up["users"] == expected, (user, looked_up)

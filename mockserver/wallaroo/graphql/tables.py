@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from ...state import _collector_paused as collector_paused
 from ...validation import look_alike_problem, normalize_name
 from ..records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, OWNER, USER_TYPES, User, Workspace, add_workspace,
-                       change_workspace, default_workspace_name, drop_member, iso_timestamp, set_member)
+                       change_workspace, default_workspace_name, drop_member, find_login, iso_timestamp,
+                       set_member)
 from . import errors as gql_errors
 from .limits import RowBudget
 
@@ -130,6 +131,18 @@ class Tables:
         workspace_id = self.backend.data.workspace_names.get(default_workspace_name(user.email))
         return None if workspace_id is None else self.backend.data.workspaces[workspace_id]
 
+    @staticmethod
+    def _default_workspace_users(data: WallarooData, workspace_id: int) -> list[User]:
+        """The users whose default workspace this is (lock held): the one whose email its name
+        carries; every user, should that login belong to another (the caller filters them)."""
+        workspace = data.workspaces.get(workspace_id)
+        if workspace is None or not workspace.name.endswith(DEFAULT_WORKSPACE_SUFFIX):
+            return []
+        owner = find_login(data, workspace.name[:-len(DEFAULT_WORKSPACE_SUFFIX)])
+        if owner is not None and owner.email and default_workspace_name(owner.email) == workspace.name:
+            return [owner]
+        return list(data.users.values())
+
     def workspace_rows(self, caller: User, *, workspace_id: int | None = None,
                        readable_only: bool = True) -> list[dict[str, Any]]:
         """``workspace`` rows the caller may read, by id (one id: at most that row);
@@ -165,9 +178,11 @@ class Tables:
         entries.sort(key=_FIRST)  # stable: members keep their join order
         return list(map(member_row, entries))
 
-    def default_workspace_rows(self, caller: User, *, user_id: str | None = None) -> list[dict[str, Any]]:
+    def default_workspace_rows(self, caller: User, *, user_id: str | None = None,
+                               workspace_id: int | None = None) -> list[dict[str, Any]]:
         """``user_default_workspace`` rows: admins see everyone's, others their own, and only
-        while they may read the workspace."""
+        while they may read the workspace; ``workspace_id``: only that workspace's (its
+        ``user_default_workspaces``), found from its name instead of a walk over every user."""
         with self.backend.state.lock, collector_paused():
             data = self.backend.data
             if not caller.admin:  # only their own
@@ -177,12 +192,15 @@ class Tables:
             if user_id is not None:
                 found = data.users.get(user_id)
                 users = [found] if found is not None else []
+            elif workspace_id is not None:
+                users = self._default_workspace_users(data, workspace_id)
             else:
                 users = list(data.users.values())
             links = []
             for user in users:
                 workspace = self._default_workspace(user)
-                if workspace is not None and self._may_read(caller, workspace):
+                if workspace is not None and self._may_read(caller, workspace) and \
+                        workspace_id in (None, workspace.id):
                     links.append((user.id, workspace.id))
         return [{"user_id": linked_user, "workspace_id": linked_workspace} for linked_user, linked_workspace in links]
 
