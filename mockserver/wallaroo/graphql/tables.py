@@ -7,8 +7,8 @@ Hasura serves the database behind the REST API, so these are views of the same s
 Reads hold the lock only to take a snapshot: the few fields a row needs, copied from the
 records as tuples (records are changed in place, so a reference alone is not a snapshot).
 The rows (dicts) are built, and then filtered, sorted and serialized by the resolvers, after
-the lock is released: a read of 5 000 workspaces holds the store for about a millisecond
-instead of the whole build (docs/wallaroo.md, "GraphQL limits").
+the lock is released: a read of 5 000 workspaces holds the store for the copy alone, a few
+milliseconds, instead of the whole build (figures: docs/guarantees.md, section 1).
 """
 
 from __future__ import annotations
