@@ -342,6 +342,21 @@ class KeycloakBadRequest(KeycloakAdminError):
         return {self.message_key: self.description}
 
 
+class KeycloakInvalidAttribute(KeycloakAdminError):
+    """An attribute of a posted UserRepresentation that the realm's user profile refuses:
+    Keycloak (24 and later) answers ``{"field", "errorMessage", "params"}``, e.g.
+    ``{"field": "username", "errorMessage": "error-username-invalid-character", "params": ["username"]}``."""
+
+    status = 400
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"field": self.field, "errorMessage": self.description, "params": [self.field]}
+
+
 class KeycloakRoleNotFound(KeycloakAdminError):
     status = 404
     description = "Could not find role"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from ..keys import PROCESS_KEYS, RsaKey, UnusableKey, rsa_from_pem
+from ..validation import look_alike_problem, normalize_name
 from . import exceptions as errors
 from . import records, tokens
 from .records import User, is_email
@@ -400,12 +401,17 @@ class KeycloakRealm:
         """``POST .../users``: the new user's id (201 + ``Location``); 409 when username or email is taken."""
         with self.state.lock:
             self._require_admin(caller)
-            username = (new.username or "").strip().lower()
-            if not username:
+            given = (new.username or "").strip()
+            if not given:
                 raise errors.KeycloakBadRequest("User name is missing", message_key="errorMessage")
-            if records.login_key(username) in self.data.logins:
+            # as users/invite and scenarios: nothing invisible that would make it look like another
+            # user's name, and stored NFC (and lower-cased, as Keycloak): docs/wallaroo.md, "Look-alike names"
+            if look_alike_problem(given) is not None:
+                raise errors.KeycloakInvalidAttribute("username", "error-username-invalid-character")
+            username = records.login_key(given)
+            if username in self.data.logins:
                 raise errors.KeycloakUserExists()
-            email = new.email.strip() if new.email else None
+            email = normalize_name(new.email.strip()) if new.email else None
             if email:
                 if not is_email(email):
                     raise errors.KeycloakBadRequest("invalidEmailMessage", message_key="errorMessage")

@@ -124,8 +124,12 @@ SCHEMAS: dict[str, Any] = {
     }, "Hasura's answer: `{\"data\"}` or `{\"errors\"}`.", optional=("data", "errors")),
     "KeycloakAdminError": obj({
         "error": string(),
-        "errorMessage": string("Instead of `error` on a 409."),
-    }, "Keycloak admin API errors: `{\"error\"}` (or `{\"errorMessage\"}` for a 409).", required=()),
+        "errorMessage": string("Instead of `error` on a 409, and on a 400 for an attribute the user profile "
+                               "refuses (e.g. `error-username-invalid-character`)."),
+        "field": string("With such a 400: the attribute refused (`username`)."),
+        "params": array(string(), "With such a 400: `[<field>]`."),
+    }, "Keycloak admin API errors: `{\"error\"}` (or `{\"errorMessage\"}` for a 409, "
+       "`{\"field\", \"errorMessage\", \"params\"}` for a refused attribute).", required=()),
 }
 
 

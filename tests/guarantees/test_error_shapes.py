@@ -131,8 +131,9 @@ def shape_problems(method: str, path: str, status: int, headers: Mapping[str, st
             problems.append(f"not Keycloak's {{error, error_description}}: {body}")
         message = body.get("error_description")
     elif kind == "keycloak-admin":
-        if set(body) not in ({"error"}, {"errorMessage"}):
-            problems.append(f"not Keycloak's admin {{error}} or {{errorMessage}}: {body}")
+        if set(body) not in ({"error"}, {"errorMessage"}, {"field", "errorMessage", "params"}):
+            problems.append(f"not Keycloak's admin {{error}}, {{errorMessage}} or {{field, errorMessage, params}}: "
+                            f"{body}")
         message = body.get("error", body.get("errorMessage"))
     elif kind == "modelarts":
         if list(body) != ["error_msg", "error_code", "request_id"]:

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 from keycloak import KeycloakAdmin, KeycloakOpenID
 from keycloak.exceptions import KeycloakDeleteError, KeycloakGetError, KeycloakPostError, KeycloakPutError
 
 pytestmark = pytest.mark.filterwarnings("error")
+TOKEN_PATH = "/auth/realms/master/protocol/openid-connect/token"
 
 
 def admin_client(server, username: str = "admin", password: str = "admin") -> KeycloakAdmin:
@@ -146,3 +149,61 @@ def test_only_realm_admins_change_users(mockserver):
     with pytest.raises(KeycloakPostError):
         plain.assign_realm_roles(plain.get_user_id("plain@example.com"), [{"name": "admin"}])
     assert mockserver.wallaroo.find_user("admin") is not None
+
+
+# == look-alike names (docs/wallaroo.md, "Look-alike names"): as users/invite does ===========
+LOOK_ALIKE_USERNAMES = ["admin\u200b", "ad\u202emin", "\u2066admin\u2069", "admin\u00ad", "admin\ufeff", "ad\x07min",
+                        "dev\u200d@example.com"]
+
+
+@pytest.mark.parametrize("username", LOOK_ALIKE_USERNAMES)
+def test_create_refuses_a_username_with_invisible_characters(mockserver, username):
+    admin = admin_client(mockserver)
+    before = mockserver.export_state()["wallaroo"]
+    with pytest.raises(KeycloakPostError) as refused:
+        admin.create_user({"username": username, "enabled": True,
+                           "credentials": [{"type": "password", "value": "pw", "temporary": False}]})
+    assert refused.value.response_code == 400
+    # Keycloak's user-profile answer for a username it will not take
+    assert json.loads(refused.value.response_body) == {
+        "field": "username", "errorMessage": "error-username-invalid-character", "params": ["username"]}
+    assert mockserver.export_state()["wallaroo"] == before
+    assert admin.users_count() == 2
+    assert requests.post(f"{mockserver.url}{TOKEN_PATH}", data={
+        "client_id": "sdk-client", "grant_type": "password", "username": username, "password": "pw"}).status_code == 401
+
+
+@pytest.mark.parametrize("email", ["admin\u200b@example.com", "ad\u202emin@example.com", "dev\ufeff@example.com"])
+def test_create_refuses_an_email_with_invisible_characters(mockserver, email):
+    admin = admin_client(mockserver)
+    with pytest.raises(KeycloakPostError) as refused:
+        admin.create_user({"username": "fresh-name", "email": email, "enabled": True})
+    assert refused.value.response_code == 400
+    assert json.loads(refused.value.response_body) == {"errorMessage": "invalidEmailMessage"}
+    assert admin.users_count() == 2
+
+
+def test_usernames_and_emails_are_stored_and_compared_in_nfc(mockserver):
+    admin = admin_client(mockserver)
+    decomposed, composed = "zoe\u0308", "zo\u00eb"
+    user_id = admin.create_user({"username": decomposed, "email": f"{decomposed}@example.com", "enabled": True,
+                                 "credentials": [{"type": "password", "value": "pw", "temporary": False}]})
+    stored = admin.get_user(user_id)
+    assert (stored["username"], stored["email"]) == (composed, f"{composed}@example.com")
+    # the same name written the other way, or in capitals, is taken (409, Keycloak's shape)
+    for username in (composed, composed.upper(), decomposed.upper()):
+        with pytest.raises(KeycloakPostError) as taken:
+            admin.create_user({"username": username})
+        assert taken.value.response_code == 409
+        assert json.loads(taken.value.response_body) == {"errorMessage": "User exists with same username"}
+    with pytest.raises(KeycloakPostError) as email_taken:
+        admin.create_user({"username": "someone-else", "email": f"{composed.upper()}@example.com"})
+    assert email_taken.value.response_code == 409
+    assert json.loads(email_taken.value.response_body) == {"errorMessage": "User exists with same email"}
+    # and on the MLOps API: the email is one login, and users/invite sees it taken
+    again = mlops(mockserver, "users/invite", {"email": f"{composed}@example.com"})
+    assert again.status_code == 400 and "already exists" in again.json()["msg"]
+    for login in (composed, decomposed, f"{composed.upper()}@example.com"):
+        token = openid(mockserver).token(login, "pw")
+        assert openid(mockserver).decode_token(token["access_token"])["sub"] == user_id
+    assert admin.get_user_id(composed) == user_id

@@ -383,13 +383,26 @@ COLUMNS: dict[str, dict[str, str]] = {
 
 # == rows ========================================================================================
 class Rows:
-    """The rows one caller may read, built from the catalog (call with the store lock held)."""
+    """The rows one caller may read, built from the catalog.
+
+    Each finder picks its records, and checks the caller may read their workspaces, under the
+    store's lock, and builds the rows after releasing it: the records are frozen (replaced,
+    never changed in place), so the ones picked are a snapshot, whatever writes come after.
+    """
 
     def __init__(self, backend: Any, caller: User) -> None:
         self.backend = backend
         self.caller = caller
-        self.catalog: CatalogData = backend.data.catalog
         self.now = backend.state.clock.now()
+
+    @property
+    def lock(self) -> Any:
+        return self.backend.state.lock
+
+    @property
+    def catalog(self) -> CatalogData:
+        """The live catalog (read it with the lock held: a load or reset replaces it)."""
+        return self.backend.data.catalog  # type: ignore[no-any-return]
 
     def _visible(self, workspace_id: int) -> bool:
         return bool(self.backend.catalog.may_read(self.caller, self.backend.data.workspaces.get(workspace_id)))
@@ -420,28 +433,36 @@ class Rows:
     def families(self, *, family_id: int | None = None, ids: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
         if family_id is not None:
             ids = (family_id,)
-        found = ([self.catalog.models[i] for i in ids if i in self.catalog.models] if ids is not None
-                 else list(self.catalog.models.values()))
-        return [self.family(f) for f in found if self._visible(f.workspace_id)]
+        with self.lock:
+            catalog = self.catalog
+            found = ([catalog.models[i] for i in ids if i in catalog.models] if ids is not None
+                     else list(catalog.models.values()))
+            found = [f for f in found if self._visible(f.workspace_id)]
+        return [self.family(f) for f in found]
 
     def versions(self, *, version_id: int | None = None, family_id: int | None = None) -> list[dict[str, Any]]:
-        if version_id is not None:
-            found = [self.catalog.model_versions[version_id]] if version_id in self.catalog.model_versions else []
-        elif family_id is not None:
-            family = self.catalog.models.get(family_id)
-            found = [self.catalog.model_versions[v] for v in family.versions] if family else []
-        else:
-            found = list(self.catalog.model_versions.values())
-        return [self.version(v) for v in found if self._visible(v.workspace_id)]
+        with self.lock:
+            catalog = self.catalog
+            if version_id is not None:
+                found = [catalog.model_versions[version_id]] if version_id in catalog.model_versions else []
+            elif family_id is not None:
+                family = catalog.models.get(family_id)
+                found = [catalog.model_versions[v] for v in family.versions] if family else []
+            else:
+                found = list(catalog.model_versions.values())
+            found = [v for v in found if self._visible(v.workspace_id)]
+        return [self.version(v) for v in found]
 
     def configs(self, *, config_id: int | None = None, version_id: int | None = None) -> list[dict[str, Any]]:
-        if config_id is not None:
-            found = [self.catalog.model_configs[config_id]] if config_id in self.catalog.model_configs else []
-        else:
-            found = [c for c in self.catalog.model_configs.values()
-                     if version_id is None or c.model_version_id == version_id]
-        return [self.config(c) for c in found
-                if self._visible(self.catalog.model_versions[c.model_version_id].workspace_id)]
+        with self.lock:
+            catalog = self.catalog
+            if config_id is not None:
+                found = [catalog.model_configs[config_id]] if config_id in catalog.model_configs else []
+            else:
+                found = [c for c in catalog.model_configs.values()
+                         if version_id is None or c.model_version_id == version_id]
+            found = [c for c in found if self._visible(catalog.model_versions[c.model_version_id].workspace_id)]
+        return [self.config(c) for c in found]
 
     # -- pipelines and deployments -----------------------------------------------------------------
     @staticmethod
@@ -467,29 +488,36 @@ class Rows:
     def pipelines(self, *, pipeline_id: int | None = None, ids: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
         if pipeline_id is not None:
             ids = (pipeline_id,)
-        found = ([self.catalog.pipelines[i] for i in ids if i in self.catalog.pipelines] if ids is not None
-                 else list(self.catalog.pipelines.values()))
-        return [self.pipeline(p) for p in found if self._visible(p.workspace_id)]
+        with self.lock:
+            catalog = self.catalog
+            found = ([catalog.pipelines[i] for i in ids if i in catalog.pipelines] if ids is not None
+                     else list(catalog.pipelines.values()))
+            found = [p for p in found if self._visible(p.workspace_id)]
+        return [self.pipeline(p) for p in found]
 
     def pipeline_versions(self, *, version_id: int | None = None,
                           pipeline_id: int | None = None) -> list[dict[str, Any]]:
-        if version_id is not None:
-            found = [self.catalog.pipeline_versions[version_id]] if version_id in self.catalog.pipeline_versions else []
-        elif pipeline_id is not None:
-            pipeline = self.catalog.pipelines.get(pipeline_id)
-            found = [self.catalog.pipeline_versions[v] for v in pipeline.versions] if pipeline else []
-        else:
-            found = list(self.catalog.pipeline_versions.values())
-        return [self.pipeline_version(v) for v in found
-                if self._visible(self.catalog.pipelines[v.pipeline_id].workspace_id)]
+        with self.lock:
+            catalog = self.catalog
+            if version_id is not None:
+                found = [catalog.pipeline_versions[version_id]] if version_id in catalog.pipeline_versions else []
+            elif pipeline_id is not None:
+                pipeline = catalog.pipelines.get(pipeline_id)
+                found = [catalog.pipeline_versions[v] for v in pipeline.versions] if pipeline else []
+            else:
+                found = list(catalog.pipeline_versions.values())
+            found = [v for v in found if self._visible(catalog.pipelines[v.pipeline_id].workspace_id)]
+        return [self.pipeline_version(v) for v in found]
 
     def deployments(self, *, deployment_id: int | None = None) -> list[dict[str, Any]]:
-        if deployment_id is not None:
-            found = [self.catalog.deployments[deployment_id]] if deployment_id in self.catalog.deployments else []
-        else:
-            found = list(self.catalog.deployments.values())
-        return [self.deployment(d) for d in found
-                if self._visible(self.catalog.pipelines[d.pipeline_id].workspace_id)]
+        with self.lock:
+            catalog = self.catalog
+            if deployment_id is not None:
+                found = [catalog.deployments[deployment_id]] if deployment_id in catalog.deployments else []
+            else:
+                found = list(catalog.deployments.values())
+            found = [d for d in found if self._visible(catalog.pipelines[d.pipeline_id].workspace_id)]
+        return [self.deployment(d) for d in found]
 
     def deployment_model_configs(self, deployment: dict[str, Any]) -> list[dict[str, Any]]:
         return [{"id": deployment["id"] * 1000 + index, "deployment_id": deployment["id"], "model_config_id": config_id}

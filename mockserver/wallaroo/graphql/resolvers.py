@@ -109,8 +109,8 @@ def install_resolvers(schema: Any) -> None:
         users=_table_resolver("workspace_users", lambda ctx, row, _: ctx.tables.workspace_user_rows(
             ctx.caller, workspace_id=row["id"])),
         user_default_workspaces=_table_resolver(
-            "user_default_workspace", lambda ctx, row, _: [
-                link for link in ctx.tables.default_workspace_rows(ctx.caller) if link["workspace_id"] == row["id"]]),
+            "user_default_workspace", lambda ctx, row, _: ctx.tables.default_workspace_rows(
+                ctx.caller, workspace_id=row["id"])),
     )
     # models, pipelines, deployments, and a workspace's models and pipelines
     install_catalog(schema, _table_resolver, equality)
