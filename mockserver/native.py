@@ -7,6 +7,9 @@ import os
 import socket
 import sys
 import threading
+import time
+from collections import deque
+from io import BytesIO
 from typing import Any, Callable
 
 from .errors import DropConnection
@@ -66,25 +69,58 @@ class _StartResponse:
 
 
 class _InFlight:
-    """How many requests the app is running now, so stop() can let them answer first."""
+    """How many requests the app is running now, so stop() can let them answer first.
+
+    A deque's append and pop are atomic under the GIL: counting takes no lock, which
+    every request would otherwise contend for.
+    """
 
     def __init__(self) -> None:
-        self.count = 0
-        self.changed = threading.Condition()
+        self._active: deque[None] = deque()
 
     def __enter__(self) -> None:
-        with self.changed:
-            self.count += 1
+        self._active.append(None)
 
     def __exit__(self, *exc: Any) -> None:
-        with self.changed:
-            self.count -= 1
-            if not self.count:
-                self.changed.notify_all()
+        self._active.pop()
 
     def wait_idle(self, timeout: float) -> bool:
-        with self.changed:
-            return self.changed.wait_for(lambda: not self.count, timeout)
+        deadline = time.monotonic() + timeout
+        while self._active and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._active
+
+
+def _read_body(environ: dict[str, Any], limit: int | None) -> None:
+    """Read the request body from granian's stream into memory, before the app's lane.
+
+    Reading waits for the client (the GIL released); done inside the lane, a client that
+    sends its body slowly would stop every other request. A body over ``limit`` by its
+    ``Content-Length`` is left unread (the app refuses it from the header); a streamed one
+    is read up to one byte past the limit (the app tells it is over).
+    """
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return
+    length = environ.get("CONTENT_LENGTH", "")
+    if length:
+        if not (length.isascii() and length.isdigit()):
+            return
+        size = int(length)
+        if limit is not None and size > limit:
+            return
+    elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        size = (limit + 1) if limit is not None else -1
+    else:
+        return
+    chunks, got = [], 0
+    while size < 0 or got < size:
+        chunk = stream.read(65536 if size < 0 else min(65536, size - got))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    environ["wsgi.input"] = BytesIO(b"".join(chunks))
 
 
 def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], tuple[int, list, bytes]],
@@ -99,6 +135,8 @@ def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], t
             "wsgi.run_once": False, "wsgi.version": (1, 0)}
 
     counter = in_flight if in_flight is not None else _InFlight()
+    config = getattr(app, "config", None)
+    limit = config.get("MAX_CONTENT_LENGTH") if config is not None else None
 
     def runner(proto: Any, scope: dict[str, Any]) -> int:
         with counter:
@@ -108,6 +146,7 @@ def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], t
         environ = base | scope
         start_response = _StartResponse()
         try:
+            _read_body(environ, limit)
             result = app(environ, start_response)
             try:
                 data = b"".join(result)

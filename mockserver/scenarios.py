@@ -9,6 +9,8 @@ the JSON path.
 
 from __future__ import annotations
 
+import functools
+
 import json
 import re
 from pathlib import Path
@@ -25,8 +27,14 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 
 def fixtures_dirs() -> list[Path]:
     """Where built-in scenarios are looked up: the installed copy, then the source tree."""
+    return list(_fixtures_dirs())
+
+
+@functools.lru_cache(maxsize=1)
+def _fixtures_dirs() -> tuple[Path, ...]:
+    # the package's folders do not move while it runs; the pytest plugin asks before every test
     here = Path(__file__).resolve().parent
-    return [path for path in (here / "_fixtures", here.parent / "fixtures") if path.is_dir()]
+    return tuple(path for path in (here / "_fixtures", here.parent / "fixtures") if path.is_dir())
 
 
 def builtin_names() -> list[str]:
@@ -188,12 +196,28 @@ def cache_key(refs: Iterable[ScenarioRef]) -> str:
             parts.append("doc:" + json.dumps(ref, sort_keys=True, default=str))
             continue
         try:
-            path = find(str(ref)).resolve()
+            path = _resolved(str(ref))
             stat = path.stat()
             parts.append(f"file:{path}:{stat.st_size}:{stat.st_mtime_ns}")
         except (ScenarioError, OSError):
             parts.append(f"ref:{ref}")  # loading it will raise the real error
     return "\n".join(parts)
+
+
+def _resolved(ref: str) -> Path:
+    """``find(ref).resolve()``; a built-in name's answer is remembered (its file is still
+    stat'ed by the caller, so an edited file is read again)."""
+    if ref in _BUILTIN_PATHS:
+        return _BUILTIN_PATHS[ref]
+    path = find(ref).resolve()
+    candidate = Path(ref)
+    if not (candidate.suffix in _SUFFIXES or "/" in ref or "\\" in ref) and len(_BUILTIN_PATHS) < 256:
+        _BUILTIN_PATHS[ref] = path
+    return path
+
+
+#: built-in scenario name -> its file (a name never means another file while the package runs)
+_BUILTIN_PATHS: dict[str, Path] = {}
 
 
 def describe_builtin() -> list[dict[str, Any]]:
