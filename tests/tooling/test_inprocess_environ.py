@@ -156,3 +156,52 @@ def test_simple_environ_refuses_what_it_cannot_copy():
     assert simple_environ("GET", "/a", "", [("X-A", "1"), ("X_A", "2")], b"") is None
     assert simple_environ("GET", "/a", "", [], b"", host="h:port") is None
     assert simple_environ("GET", "relative", "", [], b"") is None
+
+
+# -- the requests session's shortcut through prepare_request ------------------------------
+session_headers = st.dictionaries(st.sampled_from(["X-Session", "Authorization", "accept", "X-Gone"]),
+                                  st.sampled_from(["s", "Bearer s", None]), max_size=3)
+call_headers = st.none() | st.dictionaries(st.sampled_from(["X-Call", "authorization", "Accept", "X-Gone"]),
+                                           st.sampled_from(["c", "Bearer c", None]), max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(method=st.sampled_from(["get", "POST", "delete"]),
+       path=st.sampled_from(["/v1/api/config", "/a b", "/q?x=1", "http://other.local:8080/p"]),
+       session_h=session_headers, call_h=call_headers,
+       body=st.sampled_from([{}, {"json": {"a": [1, "é"]}}, {"data": b"raw"}, {"data": {"form": "1"}},
+                             {"data": "text"}]),
+       extra=st.sampled_from([{}, {"params": {"q": "1"}}, {"cookies": {"c": "1"}}, {"auth": ("u", "p")}]),
+       session_extra=st.sampled_from(["", "params", "cookies", "auth", "proxies"]))
+def test_the_in_process_session_prepares_what_requests_prepares(method, path, session_h, call_h, body, extra,
+                                                                session_extra):
+    import requests
+
+    from mockserver.inprocess import INPROCESS_BASE_URL, InProcessSession
+
+    sessions = []
+    for kind in ("ours", "requests"):
+        session = InProcessSession(lambda environ, start: [], INPROCESS_BASE_URL) if kind == "ours" \
+            else requests.Session()
+        session.trust_env = False
+        session.headers.update(session_h)
+        if session_extra == "params":
+            session.params = {"s": "1"}
+        elif session_extra == "cookies":
+            session.cookies.set("sc", "1")
+        elif session_extra == "auth":
+            session.auth = ("su", "sp")
+        elif session_extra == "proxies":
+            session.proxies = {"http": "http://proxy.local:3128"}
+        sessions.append(session)
+    url = path if "://" in path else INPROCESS_BASE_URL + path
+    prepared = []
+    for session in sessions:
+        request = requests.Request(method, url, headers=call_h, **body, **extra)
+        prepared.append(session.prepare_request(request))
+    ours, theirs = prepared
+    assert (ours.method, ours.url, ours.body) == (theirs.method, theirs.url, theirs.body)
+    assert list(ours.headers.items()) == list(theirs.headers.items())
+    settings_ours = sessions[0].merge_environment_settings(url, {}, None, None, None)
+    settings_theirs = sessions[1].merge_environment_settings(url, {}, None, None, None)
+    assert settings_ours == settings_theirs
