@@ -168,7 +168,7 @@ class InProcessSession(BaseUrlSession):
                 or not isinstance(self.headers, Mapping)):
             return super().prepare_request(request)
         headers = CaseInsensitiveDict(list(self.headers.items()))
-        headers.update(list(request.headers.items()))
+        headers.update(list(request.headers.items()))  # type: ignore[arg-type]
         for key in [key for key, value in headers.items() if value is None]:
             del headers[key]
         prepared = requests.PreparedRequest()
