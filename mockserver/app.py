@@ -218,8 +218,10 @@ class UnknownPathError(StatusError):
         if self.status == 404:
             from flask import current_app
 
+            from .journal import HINT_PATH_CHARS
+
             rules = sorted({rule.rule for rule in current_app.url_map.iter_rules() if rule.endpoint != "static"})
-            body["closest_routes"] = difflib.get_close_matches(request.path, rules, n=3, cutoff=0.3)
+            body["closest_routes"] = difflib.get_close_matches(request.path[:HINT_PATH_CHARS], rules, n=3, cutoff=0.3)
         return body
 
 

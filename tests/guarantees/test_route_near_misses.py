@@ -3,7 +3,7 @@ routes in one extra member (``closest_routes``) that the vendors' clients do not
 
 from __future__ import annotations
 
-
+import pytest
 
 
 def test_wallaroo_unknown_route_names_the_closest_ones(mockserver):
@@ -34,3 +34,27 @@ def test_the_wallaroo_sdk_still_reads_the_error(mockserver):
     body = mockserver.session("wallaroo").post("/v1/api/workspace/list", json={}).json()
     parsed = WorkspacesListResponse500.from_dict(body)
     assert (parsed.msg, parsed.code) == ("No route for POST /v1/api/workspace/list.", 404)
+
+
+@pytest.mark.parametrize("path", ["/v1/api/" + "a/b" * 10_000, "/v2/" + "p" * 32 + "/" + "x/y" * 10_000,
+                                  "/elsewhere/" + "q" * 30_000])
+def test_a_long_unknown_path_costs_no_more_to_hint_than_a_short_one(mockserver, monkeypatch, path):
+    """The hints compare strings pairwise (time grows with the product of the lengths): a
+    30 000-character path once took 3 s of the server's time for one 404. Only the path's
+    first HINT_PATH_CHARS characters may be compared."""
+    import difflib
+
+    from mockserver.journal import HINT_PATH_CHARS
+
+    compared: list[int] = []
+    for name in ("set_seq1", "set_seq2"):  # set_seqs and get_close_matches both go through these
+        original = getattr(difflib.SequenceMatcher, name)
+
+        def recording(self, sequence, original=original):
+            compared.append(len(sequence))
+            return original(self, sequence)
+
+        monkeypatch.setattr(difflib.SequenceMatcher, name, recording)
+    answer = mockserver.test_client().get(path)
+    assert answer.status_code == 404
+    assert compared and max(compared) <= HINT_PATH_CHARS
