@@ -92,12 +92,13 @@ class _InFlight:
 
 
 def _read_body(environ: dict[str, Any], limit: int | None) -> None:
-    """Read the request body from granian's stream into memory, before the app's lane.
+    """Read the request body from granian's stream into memory, before the app runs.
 
-    Reading waits for the client (the GIL released); done inside the lane, a client that
-    sends its body slowly would stop every other request. A body over ``limit`` by its
-    ``Content-Length`` is left unread (the app refuses it from the header); a streamed one
-    is read up to one byte past the limit (the app tells it is over).
+    Reading waits for the client with the GIL released; done inside Flask, it was one more
+    point where a request handed the GIL to another thread mid-way and queued to get it
+    back. A body over ``limit`` by its ``Content-Length`` is left unread (the app refuses it
+    from the header); a streamed one is read up to one byte past the limit (the app tells
+    it is over).
     """
     stream = environ.get("wsgi.input")
     if stream is None:
