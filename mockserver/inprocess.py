@@ -33,7 +33,6 @@ from .errors import DropConnection
 from .testclient import INPROCESS_BASE_URL, simple_environ
 
 
-
 def wsgi_for_inprocess(app: Any) -> Any:
     """Wrap a WSGI app so a dropped connection becomes ``ConnectionResetError``."""
 
@@ -127,9 +126,8 @@ class WsgiAdapter(BaseAdapter):
             # EnvironBuilder drops a Content-Length header (it counts the body itself)
             plain = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
             content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
-            if content_type is None or not ("\n" in content_type or "\r" in content_type):
-                environ = simple_environ(request.method or "GET", parts.path or "/", parts.query, plain, body,
-                                         host=parts.netloc, scheme=parts.scheme, content_type=content_type)
+            environ = simple_environ(request.method or "GET", parts.path or "/", parts.query, plain, body,
+                                     host=parts.netloc, scheme=parts.scheme, content_type=content_type)
         if environ is not None:
             return environ
         builder = EnvironBuilder(path=parts.path or "/", base_url=f"{parts.scheme}://{parts.netloc}",

@@ -75,6 +75,8 @@ def simple_environ(method: str, path: str, query: str, headers: Iterable[tuple[s
         "wsgi.run_once": False,
     })
     if content_type is not None:
+        if "\n" in content_type or "\r" in content_type:
+            return None
         environ["CONTENT_TYPE"] = content_type
     if body:
         environ["CONTENT_LENGTH"] = str(len(body))

@@ -72,7 +72,7 @@ header_values = st.sampled_from(["Bearer abc", "", "a, b", "é", "line\nbreak", 
        query=st.none() | st.sampled_from(["", "a=1", "a=1&b=%20", "q=é", "x"]),
        headers=st.none() | st.dictionaries(header_names, header_values, max_size=4),
        body=st.sampled_from([None, "", "text é", b"\x00raw", {"json": [1, "é"]}, [], "json:none"]),
-       content_type=st.none() | st.sampled_from(["text/plain", "application/json; charset=utf-8"]))
+       content_type=st.none() | st.sampled_from(["text/plain", "application/json; charset=utf-8", "text/a\nb"]))
 def test_the_test_clients_environ_is_werkzeugs(server, path, method, query, headers, body, content_type):
     client = server.test_client()
     assert isinstance(client, InProcessFlaskClient)
@@ -156,6 +156,7 @@ def test_simple_environ_refuses_what_it_cannot_copy():
     assert simple_environ("GET", "/a", "", [("X-A", "1"), ("X_A", "2")], b"") is None
     assert simple_environ("GET", "/a", "", [], b"", host="h:port") is None
     assert simple_environ("GET", "relative", "", [], b"") is None
+    assert simple_environ("GET", "/a", "", [], b"", content_type="text/a\r\nX-Injected: 1") is None
 
 
 # -- the requests session's shortcut through prepare_request ------------------------------
