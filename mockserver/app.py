@@ -22,7 +22,7 @@ from werkzeug.wsgi import get_content_length
 
 from .context import MockContext, current
 from .errors import ApiError, DropConnection, StatusError
-from .journal import UnparsedJson
+from .journal import HINT_PATH_CHARS, UnparsedJson
 from .responses import app_json, new_request_id, request_headers
 from .testclient import InProcessFlaskClient
 
@@ -217,8 +217,6 @@ class UnknownPathError(StatusError):
         body: dict[str, Any] = {"error": self.description, "status": self.status}
         if self.status == 404:
             from flask import current_app
-
-            from .journal import HINT_PATH_CHARS
 
             rules = sorted({rule.rule for rule in current_app.url_map.iter_rules() if rule.endpoint != "static"})
             body["closest_routes"] = difflib.get_close_matches(request.path[:HINT_PATH_CHARS], rules, n=3, cutoff=0.3)

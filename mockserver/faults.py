@@ -202,10 +202,9 @@ class FaultInjector:
     def clear(self) -> None:
         """Remove every rule and reseed, so each test sees the same ``probability`` draws."""
         with self._lock:
-            cleared, self._cleared = self._cleared, threading.Event()
-            cleared.set()
             self._rules.clear()
             if self._drawn:  # reseeding costs microseconds; reset runs before every test
                 self._random.seed(self._seed)
                 self._drawn = False
             self._ids = itertools.count(1)
+        self.release_held()  # after the rules are gone, so no request takes one and then waits again

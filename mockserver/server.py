@@ -22,10 +22,10 @@ from .app import DEFAULT_MAX_BODY_BYTES, create_app
 from .context import MockContext
 from .controller import Controller, remove_leftover_temp_files
 from .faults import FaultInjector
-from .testclient import INPROCESS_BASE_URL
 from .journal import DEFAULT_JOURNAL_LIMIT, DEFAULT_JOURNAL_MAX_BYTES, Journal
 from .matching import CONTROL_PREFIX
 from .state import State
+from .testclient import INPROCESS_BASE_URL
 
 if TYPE_CHECKING:
     import requests

@@ -14,7 +14,6 @@ import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any
 
-
 if TYPE_CHECKING:
     from ..keys import RsaKey
     from .records import User
