@@ -215,7 +215,7 @@ class KeycloakRealm:
     def _refresh_claims(self, refresh_token: str, client_id: str, issuer: str) -> dict[str, Any]:
         try:
             claims = tokens.decode(refresh_token, self.signing_key())
-        except tokens.InvalidToken:
+        except tokens.TokenError:
             raise errors.InvalidRefreshToken() from None
         if claims.get("typ") != "Refresh" or not isinstance(claims.get("sub"), str):
             raise errors.InvalidRefreshToken()
@@ -290,7 +290,7 @@ class KeycloakRealm:
         """The claims of an access token we signed (any lifetime); raises InvalidToken."""
         try:
             claims = tokens.decode(token, self.signing_key())
-        except tokens.InvalidToken:
+        except tokens.TokenError:
             raise errors.InvalidToken() from None
         if claims.get("typ") != "Bearer" or not isinstance(claims.get("sub"), str):
             raise errors.InvalidToken()
@@ -365,7 +365,7 @@ class KeycloakRealm:
             self._check_client(client, confidential=True)
             try:
                 claims = tokens.decode(token, self.signing_key())
-            except tokens.InvalidToken:
+            except tokens.TokenError:
                 return {"active": False}
             exp = claims.get("exp")
             sub = claims.get("sub")

@@ -129,7 +129,7 @@ def at_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
 
 
-class InvalidToken(ValueError):
+class TokenError(ValueError):
     """A token that is not one this server signed (bad signature, garbled, another key)."""
 
 
@@ -147,7 +147,7 @@ _VERIFIED_LIMIT = 4096
 
 
 def decode(token: str, key: RsaKey) -> dict[str, Any]:
-    """The claims of a token signed with ``key`` (RS256 only); raises :class:`InvalidToken` otherwise.
+    """The claims of a token signed with ``key`` (RS256 only); raises :class:`TokenError` otherwise.
 
     Expiry is not checked here (the caller compares ``exp`` with the store's clock).
     """
@@ -160,7 +160,7 @@ def decode(token: str, key: RsaKey) -> dict[str, Any]:
                                 options={"verify_exp": False, "verify_aud": False, "verify_iat": False,
                                          "verify_nbf": False})
         except jwt.InvalidTokenError as error:
-            raise InvalidToken(str(error)) from error
+            raise TokenError(str(error)) from error
         if len(_VERIFIED) >= _VERIFIED_LIMIT:
             _VERIFIED.clear()
         _VERIFIED[(token, key.kid)] = claims
