@@ -125,7 +125,7 @@ def _read_body(environ: dict[str, Any], limit: int | None) -> None:
 
 
 def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], tuple[int, list, bytes]],
-                 in_flight: _InFlight | None = None) -> Any:
+                 in_flight: _InFlight) -> Any:
     """granian's WSGI callback: build the environ, run the app, hand the whole answer over.
 
     granian's own wrapper copies ``os.environ`` into every environ (an ``HTTP_PROXY``
@@ -135,12 +135,11 @@ def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], t
             "wsgi.input_terminated": True, "wsgi.multiprocess": False, "wsgi.multithread": True,
             "wsgi.run_once": False, "wsgi.version": (1, 0)}
 
-    counter = in_flight if in_flight is not None else _InFlight()
     config = getattr(app, "config", None)
     limit = config.get("MAX_CONTENT_LENGTH") if config is not None else None
 
     def runner(proto: Any, scope: dict[str, Any]) -> int:
-        with counter:
+        with in_flight:
             return run(proto, scope)
 
     def run(proto: Any, scope: dict[str, Any]) -> int:
