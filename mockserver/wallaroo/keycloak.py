@@ -123,6 +123,11 @@ class KeycloakRealm:
     def _now(self) -> float:
         return self.state.clock.now()
 
+    def _expired(self, claims: dict[str, Any]) -> bool:
+        """No numeric ``exp``, or one the mock clock has reached."""
+        exp = claims.get("exp")
+        return not isinstance(exp, (int, float)) or exp <= self._now()
+
     # == keys and documents ===========================================================
     def signing_key(self) -> RsaKey:
         """The scenario's key if it names one, else this process's (random unless configured)."""
@@ -221,8 +226,7 @@ class KeycloakRealm:
             raise errors.InvalidRefreshToken()
         if claims.get("iss") != issuer:  # Keycloak: a token another server (or realm) issued
             raise errors.InvalidRefreshToken()
-        exp = claims.get("exp")
-        if not isinstance(exp, (int, float)) or exp <= self._now():
+        if self._expired(claims):
             raise errors.InactiveRefreshToken()
         if claims.get("azp") != client_id:
             raise errors.RefreshClientMismatch()
@@ -318,8 +322,7 @@ class KeycloakRealm:
             raise errors.MalformedAuthorization()
         with self.state.lock:
             claims = self._verified(token)
-            exp = claims.get("exp")
-            if not isinstance(exp, (int, float)) or exp <= self._now():
+            if self._expired(claims):
                 raise errors.ExpiredToken()
             user = self._token_user(claims)
             if user is None:
@@ -339,8 +342,7 @@ class KeycloakRealm:
                 claims = self._verified(token.strip())
             except errors.InvalidToken:
                 raise errors.UserinfoInvalidToken("Token verification failed") from None
-            exp = claims.get("exp")
-            if not isinstance(exp, (int, float)) or exp <= self._now():
+            if self._expired(claims):
                 raise errors.UserinfoInvalidToken("Token verification failed")
             if self.ended_sessions.ended(claims.get("sid")):
                 raise errors.UserinfoInvalidToken("User session not found or doesn't have client attached on it")
@@ -367,9 +369,7 @@ class KeycloakRealm:
                 claims = tokens.decode(token, self.signing_key())
             except tokens.InvalidToken:
                 return {"active": False}
-            exp = claims.get("exp")
-            sub = claims.get("sub")
-            if not isinstance(exp, (int, float)) or exp <= self._now() or not isinstance(sub, str) \
+            if self._expired(claims) or not isinstance(claims.get("sub"), str) \
                     or self.ended_sessions.ended(claims.get("sid")):
                 return {"active": False}
             user = self._token_user(claims)
