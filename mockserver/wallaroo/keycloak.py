@@ -29,12 +29,11 @@ from .records import User, is_email
 if TYPE_CHECKING:
     from .backend import WallarooBackend
 
-#: public clients: anyone may use them without a secret (the SDK's ``sdk-client``, ``admin-cli``)
-PUBLIC_CLIENTS = ("sdk-client", "admin-cli", "account", "security-admin-console")
+KNOWN_CLIENTS = records.KNOWN_CLIENTS
 #: confidential clients: the MLOps API docs' ``api-client``, with a secret (scenario setting)
 CONFIDENTIAL_CLIENTS = ("api-client",)
-KNOWN_CLIENTS = records.KNOWN_CLIENTS
-assert set(KNOWN_CLIENTS) == set(PUBLIC_CLIENTS + CONFIDENTIAL_CLIENTS)
+#: public clients: anyone may use them without a secret (the SDK's ``sdk-client``, ``admin-cli``)
+PUBLIC_CLIENTS = tuple(client for client in KNOWN_CLIENTS if client not in CONFIDENTIAL_CLIENTS)
 SERVICE_ACCOUNT_PREFIX = "service-account-"
 _SERVICE_ACCOUNT_NAMESPACE = uuid.UUID("0b1e5c7a-3f0d-4e8b-9a61-2c4d5e6f7a8b")
 #: realm roles of ``master`` (Keycloak's defaults): ``default-roles-master`` is mapped to every
