@@ -29,12 +29,11 @@ from .records import User, is_email
 if TYPE_CHECKING:
     from .backend import WallarooBackend
 
-#: public clients: anyone may use them without a secret (the SDK's ``sdk-client``, ``admin-cli``)
-PUBLIC_CLIENTS = ("sdk-client", "admin-cli", "account", "security-admin-console")
+KNOWN_CLIENTS = records.KNOWN_CLIENTS
 #: confidential clients: the MLOps API docs' ``api-client``, with a secret (scenario setting)
 CONFIDENTIAL_CLIENTS = ("api-client",)
-KNOWN_CLIENTS = records.KNOWN_CLIENTS
-assert set(KNOWN_CLIENTS) == set(PUBLIC_CLIENTS + CONFIDENTIAL_CLIENTS)
+#: public clients: anyone may use them without a secret (the SDK's ``sdk-client``, ``admin-cli``)
+PUBLIC_CLIENTS = tuple(client for client in KNOWN_CLIENTS if client not in CONFIDENTIAL_CLIENTS)
 SERVICE_ACCOUNT_PREFIX = "service-account-"
 _SERVICE_ACCOUNT_NAMESPACE = uuid.UUID("0b1e5c7a-3f0d-4e8b-9a61-2c4d5e6f7a8b")
 #: realm roles of ``master`` (Keycloak's defaults): ``default-roles-master`` is mapped to every
@@ -122,6 +121,11 @@ class KeycloakRealm:
 
     def _now(self) -> float:
         return self.state.clock.now()
+
+    def _expired(self, claims: dict[str, Any]) -> bool:
+        """No numeric ``exp``, or one the mock clock has reached."""
+        exp = claims.get("exp")
+        return not isinstance(exp, (int, float)) or exp <= self._now()
 
     # == keys and documents ===========================================================
     def signing_key(self) -> RsaKey:
@@ -221,8 +225,7 @@ class KeycloakRealm:
             raise errors.InvalidRefreshToken()
         if claims.get("iss") != issuer:  # Keycloak: a token another server (or realm) issued
             raise errors.InvalidRefreshToken()
-        exp = claims.get("exp")
-        if not isinstance(exp, (int, float)) or exp <= self._now():
+        if self._expired(claims):
             raise errors.InactiveRefreshToken()
         if claims.get("azp") != client_id:
             raise errors.RefreshClientMismatch()
@@ -318,8 +321,7 @@ class KeycloakRealm:
             raise errors.MalformedAuthorization()
         with self.state.lock:
             claims = self._verified(token)
-            exp = claims.get("exp")
-            if not isinstance(exp, (int, float)) or exp <= self._now():
+            if self._expired(claims):
                 raise errors.ExpiredToken()
             user = self._token_user(claims)
             if user is None:
@@ -339,8 +341,7 @@ class KeycloakRealm:
                 claims = self._verified(token.strip())
             except errors.InvalidToken:
                 raise errors.UserinfoInvalidToken("Token verification failed") from None
-            exp = claims.get("exp")
-            if not isinstance(exp, (int, float)) or exp <= self._now():
+            if self._expired(claims):
                 raise errors.UserinfoInvalidToken("Token verification failed")
             if self.ended_sessions.ended(claims.get("sid")):
                 raise errors.UserinfoInvalidToken("User session not found or doesn't have client attached on it")
@@ -367,9 +368,7 @@ class KeycloakRealm:
                 claims = tokens.decode(token, self.signing_key())
             except tokens.TokenError:
                 return {"active": False}
-            exp = claims.get("exp")
-            sub = claims.get("sub")
-            if not isinstance(exp, (int, float)) or exp <= self._now() or not isinstance(sub, str) \
+            if self._expired(claims) or not isinstance(claims.get("sub"), str) \
                     or self.ended_sessions.ended(claims.get("sid")):
                 return {"active": False}
             user = self._token_user(claims)

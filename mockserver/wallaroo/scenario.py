@@ -127,19 +127,12 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
         add_workspace(data, workspace)
     for user in wants_default_workspace:
         ensure_default_workspace(data, user, created_at=iso_timestamp(user.created_timestamp / 1000))
-    catalog_scenario.merge(data, fields, lambda workspace_id, kind, item_id: list_in_workspace(
-        data.workspaces[workspace_id], kind, item_id))
+    catalog_scenario.merge(data, fields)
     data.next_workspace_id = max(data.next_workspace_id, fields.int("next_workspace_id", default=1, minimum=1))
     data.next_user_seq = max(data.next_user_seq, fields.int("next_user_seq", default=1, minimum=1))
 
 USER_FIELDS = tuple(f.name for f in dataclass_fields(User))
 WORKSPACE_FIELDS = tuple(f.name for f in dataclass_fields(Workspace))
-
-
-def list_in_workspace(workspace: Workspace, kind: str, item_id: int) -> None:
-    """List a model or pipeline id in its workspace (``models`` / ``pipelines``), once."""
-    if item_id not in getattr(workspace, kind):
-        setattr(workspace, kind, getattr(workspace, kind) + (item_id,))
 
 
 def export(data: WallarooData, now: float = 0.0) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from . import inference, onnx_io, wire
 from .records import (ATTEMPTING_LOAD_CONTAINER, ATTEMPTING_LOAD_NATIVE, FAMILY_OWNER_ID, NATIVE_FRAMEWORKS,
                       PENDING_LOAD_CONTAINER, PENDING_LOAD_NATIVE, READY, CatalogData, Deployment,
                       InferenceRule, ModelConfig, ModelFamily, ModelVersion, Pipeline, PipelineVersion, Tensor,
-                      UNRECORDED, drop, freeze, put)
+                      UNRECORDED, drop, freeze, list_in_workspace, put)
 
 if TYPE_CHECKING:
     from ..backend import WallarooBackend
@@ -187,9 +187,8 @@ class Catalog:
     def _list_in_workspace(self, workspace_id: int, kind: str, item_id: int) -> None:
         """Keep ``workspaces/list``'s id lists (and GraphQL's) in step with the catalog."""
         workspace = self._workspace(workspace_id)
-        if workspace is not None and item_id not in getattr(workspace, kind):
-            self.changes.attr(workspace, kind)
-            setattr(workspace, kind, getattr(workspace, kind) + (item_id,))  # a new tuple: copies share the old
+        if workspace is not None:
+            list_in_workspace(self.changes, workspace, kind, item_id)
 
     def _version(self, caller: User, version_id: int) -> ModelVersion:
         version = self.data.model_versions.get(version_id)

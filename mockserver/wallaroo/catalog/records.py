@@ -252,6 +252,15 @@ def drop(changes: Any, container: dict[Any, Any], key: Any) -> None:
         del container[key]
 
 
+def list_in_workspace(changes: Any, workspace: Any, kind: str, item_id: int) -> None:
+    """List a model or pipeline id in its workspace (``models`` / ``pipelines``) once, so
+    ``workspaces/list``'s id lists (and GraphQL's) stay in step with the catalog; the change
+    is reported to ``changes`` first (live data: the store's log; data being built: nothing)."""
+    if item_id not in getattr(workspace, kind):
+        changes.attr(workspace, kind)
+        setattr(workspace, kind, getattr(workspace, kind) + (item_id,))  # a new tuple: copies share the old
+
+
 @dataclass
 class CatalogSettings:
     #: how long a deployment answers ``Starting`` before ``Running`` (mock clock seconds)

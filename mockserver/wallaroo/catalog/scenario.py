@@ -19,7 +19,7 @@ from . import onnx_io
 from .backend import FRAMEWORKS, runtime_of, stable_uuid
 from .records import (CONFIG_OPTIONS, FAMILY_OWNER_ID, MODEL_STATUSES, READY, CatalogData, CatalogSettings,
                       Deployment, InferenceRule, ModelConfig, ModelFamily, ModelVersion, Pipeline, PipelineVersion,
-                      Tensor, freeze)
+                      Tensor, freeze, list_in_workspace)
 
 if TYPE_CHECKING:
     from ..records import WallarooData
@@ -116,9 +116,8 @@ def _stamp(item: Fields, name: str, default: str) -> str:
     return text  # type: ignore[no-any-return]
 
 
-def merge(data: WallarooData, section: Fields, add_to_workspace: Any) -> None:
-    """Add the section's ``models`` and ``pipelines`` to ``data.catalog``;
-    ``add_to_workspace(workspace_id, kind, item_id)`` lists each in its workspace."""
+def merge(data: WallarooData, section: Fields) -> None:
+    """Add the section's ``models`` and ``pipelines`` to ``data.catalog``, each listed in its workspace."""
     catalog: CatalogData = data.catalog
     epoch = _default_stamp()
     for item in section.objects("models", known=MODEL_FIELDS):
@@ -136,11 +135,11 @@ def merge(data: WallarooData, section: Fields, add_to_workspace: Any) -> None:
         catalog.models[family_id] = family
         catalog.model_names[(workspace_id, name)] = family_id
         catalog.next_model_id = max(catalog.next_model_id, family_id + 1)
-        add_to_workspace(workspace_id, "models", family_id)
+        list_in_workspace(data.changes, data.workspaces[workspace_id], "models", family_id)
         for version_item in item.objects("versions", known=VERSION_FIELDS):
             _merge_version(catalog, family_id, version_item, created_at)
     for item in section.objects("pipelines", known=PIPELINE_FIELDS):
-        _merge_pipeline(catalog, data, item, epoch, add_to_workspace)
+        _merge_pipeline(catalog, data, item, epoch)
     for item in section.objects("inference", known=RULE_FIELDS):
         _merge_rule(catalog, item)
 
@@ -199,7 +198,7 @@ def _merge_version(catalog: CatalogData, family_id: int, item: Fields, default_s
     catalog.next_model_config_id = max(catalog.next_model_config_id, config_id + 1)
 
 
-def _merge_pipeline(catalog: CatalogData, data: WallarooData, item: Fields, epoch: str, add_to_workspace: Any) -> None:
+def _merge_pipeline(catalog: CatalogData, data: WallarooData, item: Fields, epoch: str) -> None:
     workspace_id = _workspace_id(data, item)
     name = item.str("name", required=True, nullable=False)
     pipeline_id = item.int("id", minimum=1) or catalog.next_pipeline_id
@@ -264,7 +263,7 @@ def _merge_pipeline(catalog: CatalogData, data: WallarooData, item: Fields, epoc
     catalog.pipelines[pipeline_id] = pipeline
     catalog.pipeline_names[(workspace_id, name)] = pipeline_id
     catalog.next_pipeline_id = max(catalog.next_pipeline_id, pipeline_id + 1)
-    add_to_workspace(workspace_id, "pipelines", pipeline_id)
+    list_in_workspace(data.changes, data.workspaces[workspace_id], "pipelines", pipeline_id)
 
 
 def export(catalog: CatalogData, now: float) -> dict[str, Any]:
