@@ -288,6 +288,13 @@ class WallarooBackend:
                      max_results: int = 100) -> list[dict[str, Any]]:
         """``GET /auth/admin/realms/master/users``: Keycloak matches substrings, case-insensitively,
         unless ``exact=true``; results are ordered by username."""
+        with self.state.lock:
+            found = self.matching_users(email=email, username=username, search=search, exact=exact)
+            return [user.representation(admin_api=True) for user in found[first:first + max_results]]
+
+    def matching_users(self, *, email: str | None, username: str | None, search: str | None,
+                       exact: bool) -> list[User]:
+        """The users the admin API's filters match, by username (call it holding the store's lock)."""
         def matches(value: str | None, wanted: str | None) -> bool:
             if wanted is None:
                 return True
@@ -295,18 +302,17 @@ class WallarooBackend:
                 return False
             return value.lower() == wanted.lower() if exact else wanted.lower() in value.lower()
 
-        with self.state.lock:
-            found = []
-            for user in sorted(self.data.users.values(), key=lambda u: u.username):
-                if not (matches(user.email, email) and matches(user.username, username)):
+        found = []
+        for user in sorted(self.data.users.values(), key=lambda u: u.username):
+            if not (matches(user.email, email) and matches(user.username, username)):
+                continue
+            if search is not None:
+                needle = search.strip("*").lower()
+                fields = (user.username, user.email, user.first_name, user.last_name)
+                if not any(needle in (value or "").lower() for value in fields):
                     continue
-                if search is not None:
-                    needle = search.strip("*").lower()
-                    fields = (user.username, user.email, user.first_name, user.last_name)
-                    if not any(needle in (value or "").lower() for value in fields):
-                        continue
-                found.append(user.representation(admin_api=True))
-            return found[first:first + max_results]
+            found.append(user)
+        return found
 
     def user_representation(self, caller: User, user_id: str) -> dict[str, Any]:
         """``GET /auth/admin/realms/master/users/<id>``."""

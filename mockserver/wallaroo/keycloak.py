@@ -393,8 +393,8 @@ class KeycloakRealm:
     def count_users(self, caller: User, *, email: str | None, username: str | None, search: str | None,
                     exact: bool) -> int:
         """``GET .../users/count``: how many users the same filters as ``GET .../users`` match."""
-        return len(self.backend.search_users(caller, email=email, username=username, search=search, exact=exact,
-                                             first=0, max_results=len(self.data.users) + 1))
+        with self.state.lock:  # the same snapshot the count is of (no user added between two reads)
+            return len(self.backend.matching_users(email=email, username=username, search=search, exact=exact))
 
     def create_user(self, caller: User, new: NewUser) -> str:
         """``POST .../users``: the new user's id (201 + ``Location``); 409 when username or email is taken."""
