@@ -61,6 +61,16 @@ def smoke_budget() -> bool:
 SMOKE_NOTE = f"  {BUDGET_VARIABLE}=smoke: sizes, rounds and seconds cut to a minimum; the figures mean nothing"
 
 
+def stop_process(process: Any, timeout: float = 10) -> None:
+    """Terminate a child process; kill it if it has not exited within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 

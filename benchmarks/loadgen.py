@@ -19,9 +19,8 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-from typing import Any
 
-from .common import Report
+from .common import Report, stop_process
 from .stacks import launch
 
 #: the mock's CLI against what it was (the same CLI on waitress): the speed issue's target
@@ -75,7 +74,7 @@ def load_generator(report: Report, *, seconds: float, repeats: int, peers: bool,
         targets: dict[str, tuple[str, str]] = {}
         for kind in kinds:
             process, url, token = launch(kind)
-            stack.callback(_stop, process)
+            stack.callback(stop_process, process)
             targets[kind] = (url + "/v1/api/workspaces/list", token)
             if warm_up:  # first-call costs, caches
                 run_wrk(*targets[kind], max(connections), 1, script)
@@ -123,12 +122,3 @@ def load_generator(report: Report, *, seconds: float, repeats: int, peers: bool,
     if "httpserver" in kinds:
         report.target(f"wrk-cli-vs-httpserver-c{top}", paired("mock-cli", "httpserver", top), 1.0,
                       f"standalone CLI vs pytest-httpserver, {top} connections")
-
-
-def _stop(process: Any) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()

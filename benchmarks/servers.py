@@ -29,7 +29,7 @@ from typing import Any, Iterator
 
 import requests
 
-from .common import REPO_ROOT, child_env
+from .common import REPO_ROOT, child_env, stop_process
 
 
 @contextlib.contextmanager
@@ -121,12 +121,7 @@ def gunicorn_gthread(app_path: str, threads: int = 4) -> Iterator[str]:
         _wait_until_up(url)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _drain(stream: Any) -> None:

@@ -10,6 +10,7 @@ pay for their import.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,11 +27,21 @@ VIEWER_ID = "e1f2a3b4c5d6e7f8091a2b3c4d5e6f70"  # the ModelArts user modelarts-v
 DEVELOPER_ID = "3c9a2e57-6a1f-4d0b-8f2e-5b7d1c4e9a01"  # developer@example.com, Wallaroo platform admin
 ADMIN_ID = "1bc88c6d-b476-4e4d-aa1a-a5a3554591d3"  # the Keycloak user admin
 TOKEN_PATH = "/auth/realms/master/protocol/openid-connect/token"  # Keycloak's token endpoint
+GRAPHQL = "/v1/graphql"  # Wallaroo's GraphQL endpoint
 WALLAROO_ENV = ("WALLAROO_USER", "WALLAROO_PASSWORD", "WALLAROO_SDK_CREDENTIALS", "WALLAROO_URL",
                 "WALLAROO_SDK_AUTH_TYPE", "WALLAROO_TASK_ID")
 
 
 # == Wallaroo ==========================================================================
+def graphql_operations(server: MockServer) -> list[str]:
+    """The operation name of each GraphQL request so far (the SDK sends no operationName)."""
+    names = []
+    for entry in server.journal.find("POST", GRAPHQL):
+        query = json.loads(entry.body)["query"]
+        names.append(query.split("(")[0].split("{")[0].split()[-1])
+    return names
+
+
 class WallarooCaller:
     """One Wallaroo user's view of the REST API: plain ``requests`` and the vendor's
     generated client (``wallaroo.wallaroo_ml_ops_api_client``), both with the user's token."""

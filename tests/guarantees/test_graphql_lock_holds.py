@@ -60,6 +60,23 @@ class WatchedLock:
         self.release()
 
 
+def watch_lock(server: MockServer, monkeypatch: pytest.MonkeyPatch) -> tuple[Counter[tuple[str, bool]], Any]:
+    """Put a :class:`WatchedLock` in place of ``server``'s store lock; return a count of calls
+    by (name, whether the lock was held) and ``counted(name, original)``, which wraps
+    ``original`` so that each call is counted under ``name``."""
+    lock = WatchedLock(server.state.lock)
+    monkeypatch.setattr(server.state, "lock", lock)
+    calls: Counter[tuple[str, bool]] = Counter()
+
+    def counted(name: str, original: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name, lock.held()] += 1
+            return original(*args, **kwargs)
+        return call
+
+    return calls, counted
+
+
 def scenario() -> dict[str, Any]:
     workspaces = [{"name": f"ws-{index}", "members": [{"user": DEVELOPER, "user_type": "OWNER"}]
                    + ([{"user": MEMBER, "user_type": "COLLABORATOR"}] if index % 3 == 0 else [])}
@@ -80,16 +97,7 @@ def server():
 def watched(server, monkeypatch):
     """The store's lock watched, and a count of the row builders' and the selection's calls by
     whether the lock was held at the time."""
-    lock = WatchedLock(server.state.lock)
-    monkeypatch.setattr(server.state, "lock", lock)
-    calls: Counter[tuple[str, bool]] = Counter()
-
-    def counted(name: str, original: Any) -> Any:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            calls[name, lock.held()] += 1
-            return original(*args, **kwargs)
-        return call
-
+    calls, counted = watch_lock(server, monkeypatch)
     monkeypatch.setattr(tables, "workspace_row", counted("workspace row", tables.workspace_row))
     monkeypatch.setattr(tables, "member_row", counted("member row", tables.member_row))
     monkeypatch.setattr(resolvers, "selected", counted("selection", resolvers.selected))
@@ -221,16 +229,7 @@ def test_catalog_reads_pick_records_under_the_lock_and_build_rows_outside(tutori
     """Models, pipelines and deployments are frozen records: a read picks them, and checks the
     caller may see their workspace, under the lock (one instant of the store), then builds its
     rows without it."""
-    lock = WatchedLock(tutorial.state.lock)
-    monkeypatch.setattr(tutorial.state, "lock", lock)
-    calls: Counter[tuple[str, bool]] = Counter()
-
-    def counted(name: str, original: Any) -> Any:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            calls[name, lock.held()] += 1
-            return original(*args, **kwargs)
-        return call
-
+    calls, counted = watch_lock(tutorial, monkeypatch)
     for name in ("family", "version", "config", "pipeline", "pipeline_version", "deployment", "_visible"):
         raw = Rows.__dict__[name]
         wrapped = staticmethod(counted(name, raw.__func__)) if isinstance(raw, staticmethod) else counted(name, raw)

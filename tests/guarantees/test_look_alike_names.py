@@ -12,18 +12,12 @@ import re
 
 import pytest
 import requests
+from conftest import TOKEN_PATH
 
 from mockserver import MockServer, ScenarioError
 
 LOOK_ALIKES = ["admin\u200b@example.com", "ad\u202emin@example.com", "\u2066admin\u2069@example.com",
                "admin\u00ad@example.com", "admin\ufeff@example.com", "ad\x07min@example.com"]
-TOKEN_PATH = "/auth/realms/master/protocol/openid-connect/token"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with MockServer() as running:
-        yield running
 
 
 @pytest.fixture(autouse=True)

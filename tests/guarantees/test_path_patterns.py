@@ -16,7 +16,6 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver import MockServer
 from mockserver.journal import MAX_PATTERN_LENGTH, Journal, path_matches
 
 ATTACKS = ["/**a**a**a**a**a**a**a**!", "/*a*a*a*a*a*a*a*a*a*a*a*a*!", "/**/**/**/**/**/**/**/**/**/**/x!",
@@ -68,12 +67,6 @@ def test_a_journal_query_matches_many_entries_with_an_attack_pattern():
                        status=200)
     assert journal.find(path=ATTACKS[0]) == []
     assert len(journal.find(path="/a*")) == 500
-
-
-@pytest.fixture(scope="module")
-def server():
-    with MockServer() as running:
-        yield running
 
 
 def _in_thread(call):

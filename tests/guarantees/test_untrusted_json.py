@@ -25,12 +25,6 @@ def nested(depth: int) -> bytes:
     return b'{"a":' * (depth - 1) + b"[1]" + b"}" * (depth - 1)
 
 
-@pytest.fixture(scope="module")
-def server():
-    with MockServer() as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def _fresh(server):
     server.reset()

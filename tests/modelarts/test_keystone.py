@@ -12,6 +12,7 @@ import logging
 
 import pytest
 import requests
+from conftest import PROJECT
 from huaweicloudsdkcore.auth.credentials import GlobalCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkcore.http.http_config import HttpConfig
@@ -34,7 +35,6 @@ pytestmark = [pytest.mark.filterwarnings("error"), pytest.mark.filterwarnings("i
               pytest.mark.filterwarnings("ignore::ResourceWarning"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
 
-PROJECT = "0123456789abcdef0123456789abcdef"
 ACCOUNT_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 USER_ID = "d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f"
 

@@ -12,7 +12,7 @@ import sys
 import jwt
 import pytest
 import requests
-from conftest import PROJECT
+from conftest import PROJECT, TOKEN_PATH
 from test_cli import Cli, run_cli
 
 from mockserver import MockServer
@@ -20,8 +20,6 @@ from mockserver.keys import MIN_SECRET_BYTES, generate_rsa
 from mockserver.state import ScenarioError
 
 pytestmark = pytest.mark.filterwarnings("error")
-
-TOKEN_PATH = "/auth/realms/master/protocol/openid-connect/token"
 
 
 def wallaroo_token(url: str) -> str:

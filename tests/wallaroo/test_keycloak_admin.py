@@ -7,11 +7,11 @@ import json
 
 import pytest
 import requests
+from conftest import TOKEN_PATH
 from keycloak import KeycloakAdmin, KeycloakOpenID
 from keycloak.exceptions import KeycloakDeleteError, KeycloakGetError, KeycloakPostError, KeycloakPutError
 
 pytestmark = pytest.mark.filterwarnings("error")
-TOKEN_PATH = "/auth/realms/master/protocol/openid-connect/token"
 
 
 def admin_client(server, username: str = "admin", password: str = "admin") -> KeycloakAdmin:

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import requests
 import wallaroo
+from conftest import TOKEN_PATH
 
 pytest_plugins = ["pytester"]
-
-TOKEN_PATH = "/auth/realms/master/protocol/openid-connect/token"
 
 
 def logins(server, username: str) -> list:

@@ -7,31 +7,19 @@ Every test logs in with ``auth_type="user_password"`` and a fresh ``XDG_CACHE_HO
 
 from __future__ import annotations
 
-import json
 
 import pytest
 import requests
 from gql.transport.exceptions import TransportQueryError
 from wallaroo.user import User
 
-from conftest import DEVELOPER_ID, TOKEN_PATH
-
-GRAPHQL = "/v1/graphql"
+from conftest import DEVELOPER_ID, GRAPHQL, TOKEN_PATH, graphql_operations
 
 
 @pytest.fixture
 def connect(wallaroo_login):
     """``connect(login, password)``: a logged-in ``wallaroo.Client`` with its own token cache."""
     return wallaroo_login
-
-
-def graphql_operations(server) -> list[str]:
-    """The operation name of each GraphQL request so far (the SDK sends no operationName)."""
-    names = []
-    for entry in server.journal.find("POST", GRAPHQL):
-        query = json.loads(entry.body)["query"]
-        names.append(query.split("(")[0].split("{")[0].split()[-1])
-    return names
 
 
 def rest_workspaces(server, login: str = "developer@example.com") -> dict[int, dict]:

@@ -10,7 +10,6 @@ replaced by a clock advance).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import uuid
 
@@ -20,12 +19,11 @@ import pyarrow as pa
 import pytest
 import requests
 import wallaroo
+from conftest import graphql_operations
 from onnx import TensorProto, helper
 from wallaroo.exceptions import InferenceError, ModelUploadError
 from wallaroo.framework import Framework
 from wallaroo.object import EntityNotFoundError
-
-GRAPHQL = "/v1/graphql"
 
 
 def onnx_model(path, *, inputs=(("tensor", 3),), outputs=(("dense_1", 3),), op: str = "Identity") -> str:
@@ -52,14 +50,6 @@ def workspace(connect):
     ws = wl.create_workspace("ccfraud-ws")
     wl.set_current_workspace(ws)
     return wl, ws
-
-
-def graphql_operations(server) -> list[str]:
-    names = []
-    for entry in server.journal.find("POST", GRAPHQL):
-        query = json.loads(entry.body)["query"]
-        names.append(query.split("(")[0].split("{")[0].split()[-1])
-    return names
 
 
 FRAME = pd.DataFrame({"tensor": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]})
