@@ -44,13 +44,18 @@ def builtin_names() -> list[str]:
     return sorted(names)
 
 
+def _names_a_file(name: str) -> bool:
+    """A scenario reference with a file suffix or a path separator names a file, not a built-in."""
+    return Path(name).suffix in _SUFFIXES or "/" in name or "\\" in name
+
+
 def find(name: str) -> Path:
     """The file of a built-in scenario, or of a path; raises ScenarioError if none."""
     if not name.strip():
         raise ScenarioError(repr(name), "", "an empty scenario name; built-in scenarios are: "
                             f"{', '.join(builtin_names())}, or give a .json/.yaml file")
     candidate = Path(name)
-    if candidate.suffix in _SUFFIXES or "/" in name or "\\" in name:
+    if _names_a_file(name):
         if candidate.suffix not in _SUFFIXES:
             raise ScenarioError(name, "", "not a scenario file: a scenario file ends in .json, .yaml or .yml")
         if candidate.is_file():
@@ -210,8 +215,7 @@ def _resolved(ref: str) -> Path:
     if ref in _BUILTIN_PATHS:
         return _BUILTIN_PATHS[ref]
     path = find(ref).resolve()
-    candidate = Path(ref)
-    if not (candidate.suffix in _SUFFIXES or "/" in ref or "\\" in ref) and len(_BUILTIN_PATHS) < 256:
+    if not _names_a_file(ref) and len(_BUILTIN_PATHS) < 256:
         _BUILTIN_PATHS[ref] = path
     return path
 
