@@ -247,9 +247,10 @@ def _scenarios_for(request: pytest.FixtureRequest, defaults: Sequence[Any]) -> l
 def _near_test_file(ref: Any, request: pytest.FixtureRequest) -> Any:
     """A relative scenario path is looked up next to the test file first."""
     if isinstance(ref, (str, Path)):
+        from mockserver.scenarios import looks_like_path
+
         text = str(ref)
-        looks_like_path = isinstance(ref, Path) or "/" in text or "\\" in text or text.endswith((".json", ".yaml", ".yml"))
-        if looks_like_path and not Path(text).is_absolute():
+        if (isinstance(ref, Path) or looks_like_path(text)) and not Path(text).is_absolute():
             candidate = Path(request.path).parent / text
             if candidate.is_file():
                 return str(candidate)

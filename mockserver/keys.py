@@ -35,12 +35,13 @@ class UnusableKey(ValueError):
     """A key given by the user cannot be used (says why)."""
 
 
-def _b64url(raw: bytes) -> str:
+def b64url(raw: bytes) -> str:
+    """Unpadded base64url (JWK members, thumbprints, token parts)."""
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 def _uint(value: int) -> str:
-    return _b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+    return b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
 
 
 class RsaKey:
@@ -55,7 +56,7 @@ class RsaKey:
         self.n, self.e = _uint(numbers.n), _uint(numbers.e)
         # RFC 7638 thumbprint: stable for the key, different for every other key
         canonical = f'{{"e":"{self.e}","kty":"RSA","n":"{self.n}"}}'.encode("ascii")
-        self.kid = _b64url(hashlib.sha256(canonical).digest())
+        self.kid = b64url(hashlib.sha256(canonical).digest())
         der = self.public_key.public_bytes(serialization.Encoding.DER,
                                            serialization.PublicFormat.SubjectPublicKeyInfo)
         #: the realm document's ``public_key``: base64 DER, no PEM armour (as Keycloak serves it)

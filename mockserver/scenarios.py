@@ -43,8 +43,16 @@ def builtin_names() -> list[str]:
     return sorted(names)
 
 
+def looks_like_path(ref: str) -> bool:
+    """Is ``ref`` taken for a file by the control API's policy and the pytest plugin's lookup
+    next to the test file: a scenario suffix or a path separator. Every reference the loader
+    reads as a file (:func:`_names_a_file`) passes this too (they differ only for a bare suffix,
+    ``.json`` alone), so the policy sees every file the loader would read."""
+    return ref.endswith(_SUFFIXES) or "/" in ref or "\\" in ref
+
+
 def _names_a_file(name: str) -> bool:
-    """Whether a scenario reference is a file path rather than a built-in scenario's name."""
+    """A scenario reference with a file suffix or a path separator names a file, not a built-in."""
     return Path(name).suffix in _SUFFIXES or "/" in name or "\\" in name
 
 

@@ -84,12 +84,6 @@ class Changes:
         self.generation = 0
 
     # -- recording (call before the change) ----------------------------------------------
-    def item(self, container: dict[Any, Any], key: Any) -> None:
-        slot = (id(container), key)
-        for log in self._logs:
-            if slot not in log:
-                log[slot] = (_restore_item, container, key, container.get(key, _MISSING))
-
     def first(self, container: dict[Any, Any], key: Any) -> bool:
         """:meth:`item`, telling whether the item's current value was just saved: then it
         must be replaced, not changed in place (copy on write)."""
@@ -100,6 +94,10 @@ class Changes:
                 log[slot] = (_restore_item, container, key, container.get(key, _MISSING))
                 saved = True
         return saved
+
+    #: before changing (or adding, or deleting) a dict item; :meth:`first` itself, its
+    #: answer unused (an alias, not a wrapper: no extra call on every change)
+    item = first
 
     def member(self, container: set[Any], value: Any) -> None:
         slot = (id(container), _MEMBER, value)
@@ -191,11 +189,10 @@ class _NotRecorded(Changes):
 
     __slots__ = ()
 
-    def item(self, container: dict[Any, Any], key: Any) -> None:
-        pass
-
     def first(self, container: dict[Any, Any], key: Any) -> bool:
         return False
+
+    item = first
 
     def original(self, obj: Any) -> Any:
         return None

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..scenarios import looks_like_path
 from ..state import ScenarioError
 
 TOKEN_HEADER = "X-Mockserver-Token"
@@ -84,7 +85,7 @@ class ControlPolicy:
               scenario_dirs: Iterable[str | os.PathLike[str]] = (), scenario_files: Iterable[Any] = (),
               host_names: Iterable[str] = ()) -> ControlPolicy:
         files = frozenset(Path(ref).resolve() for ref in scenario_files
-                          if isinstance(ref, (str, os.PathLike)) and _looks_like_path(str(ref)))
+                          if isinstance(ref, (str, os.PathLike)) and looks_like_path(str(ref)))
         return cls(token=token or None, save_dir=Path(save_dir).resolve() if save_dir else None,
                    scenario_dirs=tuple(Path(folder).resolve() for folder in scenario_dirs), scenario_files=files,
                    host_names=frozenset(_host_name(name) for name in host_names if name))
@@ -136,7 +137,7 @@ class ControlPolicy:
     def scenario_ref(self, ref: str) -> str:
         """A scenario reference from a request, as the loader should read it; ScenarioError if
         it names a file the server was not given (built-in names pass unchanged)."""
-        if not _looks_like_path(ref):
+        if not looks_like_path(ref):
             for folder in self.scenario_dirs:
                 for suffix in (".json", ".yaml", ".yml"):
                     candidate = folder / f"{ref}{suffix}"
@@ -150,10 +151,6 @@ class ControlPolicy:
         raise ScenarioError(ref, "", "the control API reads scenario files only from the directories given at "
                                      "start (--scenario-dir) or named with --scenario; send a built-in name or "
                                      "the scenario document itself")
-
-
-def _looks_like_path(ref: str) -> bool:
-    return ref.endswith((".json", ".yaml", ".yml")) or "/" in ref or "\\" in ref
 
 
 def redact(document: Any) -> Any:

@@ -40,11 +40,14 @@ class IamOperations:
         return next((a for a in self.data.accounts.values() if a.name == name), None)
 
     def _issue(self, user: User, project: Project | None, *, methods: list[str] | None = None,
-               scope: str = "project") -> tuple[str, dict[str, Any]]:
+               scope: str = "project", expires: float | None = None) -> tuple[str, dict[str, Any]]:
+        """A token and its claims; ``expires``: kept as given (a rescoped token expires with
+        the one it replaces), else the token lifetime from now."""
         now = self.state.clock.now()
-        expires = now + self.data.settings.token_lifetime_seconds
+        if expires is None:
+            expires = round(now + self.data.settings.token_lifetime_seconds, 6)
         claims: dict[str, Any] = {"u": user.id, "d": user.account_id, "p": project.id if project else None,
-                                  "s": scope, "iat": round(now, 6), "exp": round(expires, 6),
+                                  "s": scope, "iat": round(now, 6), "exp": expires,
                                   "m": methods or ["password"]}
         return tokens.encode(claims, signing_secret(self.data.settings)), claims
 

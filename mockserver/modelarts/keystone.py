@@ -128,10 +128,7 @@ class Keystone:
                 scope_project_domain_id=scope_project_domain_id, scope_project_domain_name=scope_project_domain_name,
                 scope_domain_id=scope_domain_id, scope_domain_name=scope_domain_name)
             methods = ["token"] + [m for m in original.get("m", []) if m != "token"]
-            claims: dict[str, Any] = {"u": user.id, "d": user.account_id, "p": project.id if project else None,
-                                      "s": scope, "iat": round(self._now(), 6), "exp": original["exp"],
-                                      "m": methods}
-            token = tokens.encode(claims, signing_secret(self.data.settings))
+            token, claims = self.backend._issue(user, project, methods=methods, scope=scope, expires=original["exp"])
             return token, self.backend._token_body(user, account, project, claims, base_url=base_url,
                                                    nocatalog=nocatalog)
 

@@ -17,15 +17,13 @@ import hmac
 import json
 from typing import Any
 
+from ..keys import b64url
+
 PREFIX = "MII"
 
 
 class TokenError(ValueError):
     """The token was not issued by this server (or was altered)."""
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 def _unb64(text: str) -> bytes:
@@ -37,9 +35,9 @@ def _key_bytes(key: str | bytes) -> bytes:
 
 
 def encode(claims: dict[str, Any], key: str | bytes) -> str:
-    payload = PREFIX + _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode("utf-8"))
+    payload = PREFIX + b64url(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode("utf-8"))
     mac = hmac.new(_key_bytes(key), payload.encode("ascii"), hashlib.sha256).digest()
-    return f"{payload}.{_b64(mac)}"
+    return f"{payload}.{b64url(mac)}"
 
 
 def decode(token: str, key: str | bytes) -> dict[str, Any]:
