@@ -135,6 +135,11 @@ def _forget_sdk_logins(cache: Path) -> None:
 
 
 # -- the servers ---------------------------------------------------------------------
+def _control_token() -> str | None:
+    """The control API token the environment asks for (the CLI reads the same variable)."""
+    return os.environ.get("MOCKSERVER_CONTROL_TOKEN") or None
+
+
 @pytest.fixture(scope="session")
 def mockserver_session(mockserver_listen_address: tuple[str, int],
                        mockserver_scenarios: Sequence[Any]) -> Iterator[MockServer]:
@@ -145,7 +150,7 @@ def mockserver_session(mockserver_listen_address: tuple[str, int],
     # a token in the environment protects the session's control API too; the server's own
     # clients (session(), httpx_client(), test_client()) send it
     server = MockServer(mockserver_scenarios, host=host, port=port,
-                        control_token=os.environ.get("MOCKSERVER_CONTROL_TOKEN") or None).start()
+                        control_token=_control_token()).start()
     try:
         yield server
     finally:
@@ -157,7 +162,7 @@ def mockserver_inprocess_session(mockserver_scenarios: Sequence[Any]) -> MockSer
     """The session's in-process server: the same app and store, with no socket."""
     from mockserver import MockServer
 
-    return MockServer(mockserver_scenarios, control_token=os.environ.get("MOCKSERVER_CONTROL_TOKEN") or None)
+    return MockServer(mockserver_scenarios, control_token=_control_token())
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from typing import Any, Iterable, Union
 from .state import ScenarioError
 
 ScenarioRef = Union[str, Path, dict]
-_SUFFIXES = (".json", ".yaml", ".yml")
+#: the file suffixes of scenario and state files
+SUFFIXES = (".json", ".yaml", ".yml")
 #: the largest scenario or state file read (a state file of 100 000 workspaces per API is
 #: about 60 MB); a bigger one is refused before it is read
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -39,7 +40,7 @@ def _fixtures_dirs() -> tuple[Path, ...]:
 def builtin_names() -> list[str]:
     names: set[str] = set()
     for folder in fixtures_dirs():
-        names.update(path.stem for path in folder.iterdir() if path.suffix in _SUFFIXES)
+        names.update(path.stem for path in folder.iterdir() if path.suffix in SUFFIXES)
     return sorted(names)
 
 
@@ -48,12 +49,12 @@ def looks_like_path(ref: str) -> bool:
     next to the test file: a scenario suffix or a path separator. Every reference the loader
     reads as a file (:func:`_names_a_file`) passes this too (they differ only for a bare suffix,
     ``.json`` alone), so the policy sees every file the loader would read."""
-    return ref.endswith(_SUFFIXES) or "/" in ref or "\\" in ref
+    return ref.endswith(SUFFIXES) or "/" in ref or "\\" in ref
 
 
 def _names_a_file(name: str) -> bool:
     """A scenario reference with a file suffix or a path separator names a file, not a built-in."""
-    return Path(name).suffix in _SUFFIXES or "/" in name or "\\" in name
+    return Path(name).suffix in SUFFIXES or "/" in name or "\\" in name
 
 
 def find(name: str) -> Path:
@@ -63,13 +64,13 @@ def find(name: str) -> Path:
                             f"{', '.join(builtin_names())}, or give a .json/.yaml file")
     candidate = Path(name)
     if _names_a_file(name):
-        if candidate.suffix not in _SUFFIXES:
+        if candidate.suffix not in SUFFIXES:
             raise ScenarioError(name, "", "not a scenario file: a scenario file ends in .json, .yaml or .yml")
         if candidate.is_file():
             return candidate
         raise ScenarioError(name, "", "no such scenario file")
     for folder in fixtures_dirs():
-        for suffix in _SUFFIXES:
+        for suffix in SUFFIXES:
             path = folder / f"{name}{suffix}"
             if path.is_file():
                 return path

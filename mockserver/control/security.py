@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..scenarios import looks_like_path
+from ..scenarios import SUFFIXES, looks_like_path
 from ..state import ScenarioError
 
 TOKEN_HEADER = "X-Mockserver-Token"
@@ -139,7 +139,7 @@ class ControlPolicy:
         it names a file the server was not given (built-in names pass unchanged)."""
         if not looks_like_path(ref):
             for folder in self.scenario_dirs:
-                for suffix in (".json", ".yaml", ".yml"):
+                for suffix in SUFFIXES:
                     candidate = folder / f"{ref}{suffix}"
                     if candidate.is_file():
                         return str(candidate)

@@ -9,10 +9,11 @@ so tests can advance time past ``exp``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any
+
+from ..keys import b64url
 
 if TYPE_CHECKING:
     from ..keys import RsaKey
@@ -125,8 +126,7 @@ def id_claims(user: User, *, client_id: str, issuer: str, now: float, lifetime: 
 
 def at_hash(access_token: str) -> str:
     """OIDC ``at_hash``: the left half of the access token's SHA-256, base64url."""
-    digest = hashlib.sha256(access_token.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
+    return b64url(hashlib.sha256(access_token.encode("ascii")).digest()[:16])
 
 
 class TokenError(ValueError):
