@@ -119,3 +119,24 @@ def test_files_over_the_size_limit_are_refused_before_reading(tmp_path, monkeypa
         MockServer(state_file=path)
     monkeypatch.setattr(scenario_files, "MAX_FILE_BYTES", 64 * 1024)
     assert MockServer([str(path)]).state.scenarios == ["big"]
+
+
+@pytest.mark.parametrize("raw", [b"{}", b'{"a": [1, 2.5, -0, 1e3, "\\u00e9", null, true, false]}', b' \n{"x": {"y": []}} ',
+                                 b'[{"a": 1}, {"b": 2}]', '{"é": "ü"}'.encode()])
+def test_accepted_bodies_parse_as_json_loads_parses_them(raw):
+    # one decoder serves every request: it must give what a fresh json.loads gives, every time
+    assert parse_json(raw) == json.loads(raw) == parse_json(raw)
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    (b"\xef\xbb\xbf{}", "Unexpected UTF-8 BOM"),
+    (b'{"a": NaN}', "NaN is not valid JSON"),
+    (b'{"a": 1e999}', "out of range"),
+    (b'{"a": 1, "a": 2}', "duplicate key 'a'"),
+    (b'{"a": 1,}', "Expecting property name"),
+])
+def test_refused_bodies_say_why(raw, reason):
+    for _ in range(2):  # and the shared decoder is still good after a refusal
+        with pytest.raises(ValueError, match=reason):
+            parse_json(raw)
+    assert parse_json(b'{"ok": 1.5}') == {"ok": 1.5}
