@@ -91,14 +91,20 @@ class _InFlight:
         return not self._active
 
 
+#: environ key holding the request body our server already read into memory (bytes): the
+#: app then takes it as is instead of reading ``wsgi.input`` through Werkzeug's stream guards
+READ_BODY = "mockserver.body"
+
+
 def _read_body(environ: dict[str, Any], limit: int | None) -> None:
     """Read the request body from granian's stream into memory, before the app runs.
 
     Reading waits for the client with the GIL released; done inside Flask, it was one more
     point where a request handed the GIL to another thread mid-way and queued to get it
-    back. A body over ``limit`` by its ``Content-Length`` is left unread (the app refuses it
-    from the header); a streamed one is read up to one byte past the limit (the app tells
-    it is over).
+    back. A request with neither ``Content-Length`` nor chunked encoding has no body
+    (RFC 9112 6.3), so it gets an empty one without asking granian. A body over ``limit`` by
+    its ``Content-Length`` is left unread (the app refuses it from the header); a streamed
+    one is read up to one byte past the limit (the app tells it is over).
     """
     stream = environ.get("wsgi.input")
     if stream is None:
@@ -113,7 +119,7 @@ def _read_body(environ: dict[str, Any], limit: int | None) -> None:
     elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
         size = (limit + 1) if limit is not None else -1
     else:
-        return
+        size = 0
     chunks, got = [], 0
     while size < 0 or got < size:
         chunk = stream.read(65536 if size < 0 else min(65536, size - got))
@@ -121,7 +127,9 @@ def _read_body(environ: dict[str, Any], limit: int | None) -> None:
             break
         chunks.append(chunk)
         got += len(chunk)
-    environ["wsgi.input"] = BytesIO(b"".join(chunks))
+    data = b"".join(chunks)
+    environ["wsgi.input"] = BytesIO(data)
+    environ[READ_BODY] = data
 
 
 def _wsgi_runner(app: Any, on_crash: Callable[[dict[str, Any], BaseException], tuple[int, list, bytes]],

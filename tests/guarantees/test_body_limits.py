@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from mockserver.app import DEFAULT_MAX_BODY_BYTES
+from mockserver.native import READ_BODY, _read_body
 
 from conftest import PROJECT
 
@@ -154,3 +155,47 @@ def test_a_body_never_read_still_counts(small):
                                     timeout=10)
         assert response.status_code == 413
     assert small.views_run == []
+
+
+class _Unreadable:
+    def read(self, *args: Any) -> bytes:
+        raise AssertionError("the connection was read")
+
+
+@pytest.mark.parametrize(("headers", "expected"), [
+    ({}, b""),  # RFC 9112 6.3: neither Content-Length nor chunked, so no body; nothing waits for one
+    ({"CONTENT_LENGTH": "2"}, b"{}"),
+    ({"HTTP_TRANSFER_ENCODING": "chunked"}, b"{}"),
+])
+def test_the_native_server_reads_the_body_before_the_app_only_when_there_is_one(headers, expected):
+    stream = _Unreadable() if not expected else io.BytesIO(expected)
+    environ: dict[str, Any] = {"wsgi.input": stream, **headers}
+    _read_body(environ, LIMIT)
+    assert environ[READ_BODY] == expected
+    assert environ["wsgi.input"].read() == expected
+
+
+@pytest.mark.parametrize("headers", [{"CONTENT_LENGTH": str(LIMIT + 1)}, {"CONTENT_LENGTH": "12x"}])
+def test_a_body_over_the_cap_or_of_no_length_is_left_for_the_app_to_refuse(headers):
+    environ: dict[str, Any] = {"wsgi.input": _Unreadable(), **headers}
+    _read_body(environ, LIMIT)
+    assert READ_BODY not in environ
+
+
+def test_a_body_shorter_than_its_length_is_not_taken_as_whole(small):
+    """The client stops sending: the view must not see a short body as the request's body."""
+    import socket
+
+    token = small.wallaroo.issue_token("developer@example.com")
+    with socket.create_connection(("127.0.0.1", small.port), timeout=10) as connection:
+        connection.sendall(b"POST /v1/api/workspaces/create HTTP/1.1\r\nHost: x\r\n"
+                           b"Authorization: Bearer " + token.encode() + b"\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: 40\r\n\r\n" + b'{"workspace_name": "cut"}')
+        connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert json.loads(answer.partition(b"\r\n\r\n")[2]) == {
+        "msg": "The request body ended after 25 of the 40 bytes its Content-Length announced.", "code": 400}
+    assert "cut" not in [workspace.name for workspace in small.wallaroo.data.workspaces.values()]
