@@ -188,15 +188,15 @@ def _take_read_body(req: Any, environ: dict[str, Any]) -> bool:
     data = environ.get(READ_BODY)
     if data is None:
         return False
+    if len(data) > current().max_body_bytes:
+        g.body_too_large = True
+        raise RequestEntityTooLarge()
     length = environ.get("CONTENT_LENGTH")
     if length:
         if len(data) != int(length):
             raise BadRequest(f"The request body ended after {len(data)} of the {int(length)} bytes "
                              "its Content-Length announced.")
     elif data:  # a streamed body, now of a known length
-        if len(data) > current().max_body_bytes:
-            g.body_too_large = True
-            raise RequestEntityTooLarge()
         environ["CONTENT_LENGTH"] = str(len(data))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
     req._cached_data = data  # Werkzeug's own cache of the body, read by get_data and form parsing

@@ -19,6 +19,8 @@ from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request
 from werkzeug.wsgi import get_current_url
 
+from .native import READ_BODY
+
 #: the base URL of in-process clients (nothing listens there; requests never leave the process)
 INPROCESS_BASE_URL = "http://mockserver.local"
 
@@ -42,7 +44,8 @@ def _dance(text: str) -> str:
 def simple_environ(method: str, path: str, query: str, headers: Iterable[tuple[str, str]], body: bytes, *,
                    host: str = "localhost", scheme: str = "http", content_type: str | None = None,
                    base: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
-    """The environ EnvironBuilder builds for this request, or None where this shortcut does not apply.
+    """The environ EnvironBuilder builds for this request (plus the body as
+    :data:`~mockserver.native.READ_BODY`), or None where this shortcut does not apply.
 
     ``path`` is the path as sent (percent-encoded). ``headers`` must not hold Content-Type,
     Content-Length or Cookie (the first is an argument, the length is the body's). None for an unusual
@@ -73,6 +76,7 @@ def simple_environ(method: str, path: str, query: str, headers: Iterable[tuple[s
         "wsgi.multithread": False,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
+        READ_BODY: body,  # the one key EnvironBuilder does not set: the app need not read the stream
     })
     if content_type is not None:
         if "\n" in content_type or "\r" in content_type:

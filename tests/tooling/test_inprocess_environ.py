@@ -19,6 +19,7 @@ from werkzeug.test import EnvironBuilder
 
 from mockserver import MockServer
 from mockserver.inprocess import WsgiAdapter
+from mockserver.native import READ_BODY
 from mockserver.testclient import InProcessFlaskClient, simple_environ
 
 
@@ -32,6 +33,9 @@ def comparable(environ: dict[str, Any]) -> list[tuple[str, Any]]:
     items = []
     for key, value in environ.items():
         if key == "werkzeug.request":  # set by Request(environ), on both paths
+            continue
+        if key == READ_BODY:  # the shortcut's own: the body it holds, which must be the stream's
+            assert value == environ["wsgi.input"].getvalue()
             continue
         if key == "wsgi.input":
             position = value.tell()
