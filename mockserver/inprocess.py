@@ -30,6 +30,7 @@ from urllib3.response import HTTPResponse
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from .errors import DropConnection
+from .native import READ_BODY
 from .testclient import INPROCESS_BASE_URL, simple_environ
 
 
@@ -41,6 +42,11 @@ def wsgi_for_inprocess(app: Any) -> Any:
         # chunked body (no Content-Length), which it would otherwise take as empty (and so
         # also skip the body cap).
         environ.setdefault("wsgi.input_terminated", True)
+        stream = environ.get("wsgi.input")
+        if READ_BODY not in environ and type(stream) is BytesIO and not stream.tell():
+            # a client's whole body, in memory (httpx's transport, EnvironBuilder): hand it
+            # over as the native server does, so the app does not read it again
+            environ[READ_BODY] = stream.getvalue()
         try:
             return app(environ, start_response)
         except DropConnection as drop:
