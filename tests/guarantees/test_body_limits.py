@@ -182,12 +182,14 @@ def test_a_body_over_the_cap_or_of_no_length_is_left_for_the_app_to_refuse(heade
     assert READ_BODY not in environ
 
 
-def test_a_body_shorter_than_its_length_is_not_taken_as_whole(small):
-    """The client stops sending: the view must not see a short body as the request's body."""
+@pytest.mark.parametrize("server_name", ["granian", "waitress"])
+def test_a_body_shorter_than_its_length_is_not_taken_as_whole(mockserver_factory, server_name):
+    """The client stops sending: nothing acts on the part that came as if it were the request."""
     import socket
 
-    token = small.wallaroo.issue_token("developer@example.com")
-    with socket.create_connection(("127.0.0.1", small.port), timeout=10) as connection:
+    server = mockserver_factory(server=server_name)
+    token = server.wallaroo.issue_token("developer@example.com")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
         connection.sendall(b"POST /v1/api/workspaces/create HTTP/1.1\r\nHost: x\r\n"
                            b"Authorization: Bearer " + token.encode() + b"\r\nContent-Type: application/json\r\n"
                            b"Content-Length: 40\r\n\r\n" + b'{"workspace_name": "cut"}')
@@ -195,7 +197,10 @@ def test_a_body_shorter_than_its_length_is_not_taken_as_whole(small):
         answer = b""
         while chunk := connection.recv(65536):
             answer += chunk
+    assert "cut" not in [workspace.name for workspace in server.wallaroo.data.workspaces.values()]
+    if server_name == "waitress":  # it waits for the whole body, and never passes on a part
+        assert answer == b""
+        return
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
     assert json.loads(answer.partition(b"\r\n\r\n")[2]) == {
         "msg": "The request body ended after 25 of the 40 bytes its Content-Length announced.", "code": 400}
-    assert "cut" not in [workspace.name for workspace in small.wallaroo.data.workspaces.values()]
