@@ -12,7 +12,7 @@ import io
 import json
 import logging
 import time
-from typing import Any, cast
+from typing import Any, Callable, cast
 
 from flask import Flask, Response, g, request
 from flask.json.provider import DefaultJSONProvider
@@ -267,9 +267,16 @@ class UnknownPathError(StatusError):
         if self.status == 404:
             from flask import current_app
 
-            rules = sorted({rule.rule for rule in current_app.url_map.iter_rules() if rule.endpoint != "static"})
+            rules = sorted({rule for _, rule in app_routes(current_app)})
             body["closest_routes"] = difflib.get_close_matches(request.path[:HINT_PATH_CHARS], rules, n=3, cutoff=0.3)
         return body
+
+
+def app_routes(app: Flask, keep: Callable[[str], bool] | None = None) -> list[tuple[str, str]]:
+    """``(methods, rule)`` of the app's routes (``"GET/POST"``, ``"/v1/api/config"``) whose rule
+    ``keep`` accepts: what 404 hints and the journal's "did you mean" compare a request with."""
+    return [("/".join(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})), rule.rule)
+            for rule in app.url_map.iter_rules() if rule.endpoint != "static" and (keep is None or keep(rule.rule))]
 
 
 def error_response(error: ApiError) -> Response:
@@ -291,10 +298,8 @@ def _error_response_with_hint(error: ApiError, api: Any) -> Response:
 
     from flask import current_app
 
-    routes = [("/".join(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})), rule.rule)
-              for rule in current_app.url_map.iter_rules() if rule.endpoint != "static" and api.owns(rule.rule)]
     body = error.body(g.get("request_id", ""))
-    hints = closest_routes(request.method, request.path, routes)
+    hints = closest_routes(request.method, request.path, app_routes(current_app, api.owns))
     if hints and isinstance(body, dict) and "errors" not in body:  # GraphQL answers keep Hasura's exact shape
         body[CLOSEST_ROUTES] = hints
     response = app_json(body, error.status)

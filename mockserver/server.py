@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from . import scenarios as scenario_files
 from . import serving
 from .apis import all_apis
-from .app import DEFAULT_MAX_BODY_BYTES, create_app
+from .app import DEFAULT_MAX_BODY_BYTES, app_routes, create_app
 from .context import MockContext
 from .controller import Controller, remove_leftover_temp_files
 from .faults import FaultInjector
@@ -378,11 +378,5 @@ class MockServer:
         return httpx_transport(self.app)
 
     def _known_routes(self) -> list[tuple[str, str]]:
-        routes = []
-        for rule in self.app.url_map.iter_rules():
-            if rule.endpoint == "static" or rule.rule.startswith(CONTROL_PREFIX):
-                continue
-            methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
-            routes.append(("/".join(methods), rule.rule))
-        return routes
+        return app_routes(self.app, lambda rule: not rule.startswith(CONTROL_PREFIX))
 

@@ -390,11 +390,77 @@ class KeycloakRealm:
             raise errors.KeycloakUserNotFound()
         return user
 
+    def search_users(self, caller: User, *, email: str | None = None, username: str | None = None,
+                     search: str | None = None, exact: bool = False, first: int = 0,
+                     max_results: int = 100) -> list[dict[str, Any]]:
+        """``GET /auth/admin/realms/master/users``: Keycloak matches substrings, case-insensitively,
+        unless ``exact=true``; results are ordered by username."""
+        with self.state.lock:
+            found = self.matching_users(email=email, username=username, search=search, exact=exact)
+            return [user.representation(admin_api=True) for user in found[first:first + max_results]]
+
+    def matching_users(self, *, email: str | None, username: str | None, search: str | None,
+                       exact: bool) -> list[User]:
+        """The users the admin API's filters match, by username (call it holding the store's lock)."""
+        def matches(value: str | None, wanted: str | None) -> bool:
+            if wanted is None:
+                return True
+            if value is None:
+                return False
+            return value.lower() == wanted.lower() if exact else wanted.lower() in value.lower()
+
+        found = []
+        for user in sorted(self.data.users.values(), key=lambda u: u.username):
+            if not (matches(user.email, email) and matches(user.username, username)):
+                continue
+            if search is not None:
+                needle = search.strip("*").lower()
+                fields = (user.username, user.email, user.first_name, user.last_name)
+                if not any(needle in (value or "").lower() for value in fields):
+                    continue
+            found.append(user)
+        return found
+
+    def user_representation(self, caller: User, user_id: str) -> dict[str, Any]:
+        """``GET /auth/admin/realms/master/users/<id>``."""
+        with self.state.lock:
+            return self._user(user_id).representation(admin_api=True)
+
+    def update_user(self, caller: User, user_id: str, *, enabled: bool | None, first_name: str | None,
+                    last_name: str | None, email: str | None, email_verified: bool | None,
+                    required_actions: list[str] | None) -> None:
+        """``PUT /auth/admin/realms/master/users/<id>``: members left out keep their value."""
+        with self.state.lock:
+            self._require_admin(caller)
+            user = self._user(user_id)
+            records.change_user(self.data, user)  # checks below raise before any change
+            if email is not None and email != user.email:
+                if not is_email(email):
+                    raise errors.KeycloakBadRequest(f"'{email}' is not a valid email address")
+                email = normalize_name(email)
+                if self.data.logins.get(records.login_key(email), user.id) != user.id:
+                    raise errors.KeycloakEmailExists()
+                if user.email:
+                    records.drop_login(self.data, user.email)
+                    records.set_login(self.data, user.username, user.id)
+                user.email = email  # as /v1/api/user does (see docs/wallaroo.md on letter case)
+                records.set_login(self.data, email, user.id)
+            if enabled is not None:
+                user.enabled = enabled
+            if first_name is not None:
+                user.first_name = first_name
+            if last_name is not None:
+                user.last_name = last_name
+            if email_verified is not None:
+                user.email_verified = email_verified
+            if required_actions is not None:
+                user.required_actions = list(required_actions)
+
     def count_users(self, caller: User, *, email: str | None, username: str | None, search: str | None,
                     exact: bool) -> int:
         """``GET .../users/count``: how many users the same filters as ``GET .../users`` match."""
         with self.state.lock:  # the same snapshot the count is of (no user added between two reads)
-            return len(self.backend.matching_users(email=email, username=username, search=search, exact=exact))
+            return len(self.matching_users(email=email, username=username, search=search, exact=exact))
 
     def create_user(self, caller: User, new: NewUser) -> str:
         """``POST .../users``: the new user's id (201 + ``Location``); 409 when username or email is taken."""

@@ -237,21 +237,21 @@ def keycloak_caller() -> User:
 def keycloak_users() -> Response:
     user = keycloak_caller()
     query = parsing.user_search()
-    return ok(backend().search_users(user, email=query.email, username=query.username, search=query.search,
+    return ok(realm().search_users(user, email=query.email, username=query.username, search=query.search,
                                      exact=query.exact, first=query.first, max_results=query.max_results))
 
 
 @blueprint.get(f"{ADMIN}/users/<user_id>")
 def keycloak_user(user_id: str) -> Response:
     user = keycloak_caller()
-    return ok(backend().user_representation(user, user_id))
+    return ok(realm().user_representation(user, user_id))
 
 
 @blueprint.put(f"{ADMIN}/users/<user_id>")
 def keycloak_user_update(user_id: str) -> Response:
     user = keycloak_caller()
     update = parsing.keycloak_user_update()
-    backend().update_user(user, user_id, enabled=update.enabled, first_name=update.first_name,
+    realm().update_user(user, user_id, enabled=update.enabled, first_name=update.first_name,
                           last_name=update.last_name, email=update.email, email_verified=update.email_verified,
                           required_actions=update.required_actions)
     return no_content()

@@ -316,7 +316,7 @@ def test_wallaroo_reset_undoes_every_kind_of_change():
                                user_type="collaborator")
     backend.edit_user(admin, user_id=member.id, first_name="Changed", last_name="Name",
                       email="changed@example.com", enabled=False, is_admin=True)
-    backend.update_user(admin, admin.id, enabled=None, first_name=None, last_name=None, email=None,
+    backend.realm.update_user(admin, admin.id, enabled=None, first_name=None, last_name=None, email=None,
                         email_verified=True, required_actions=[])
     backend.invite(admin, email="clone-invited@example.com", password="pw", roles=None, require_reset=True)
     backend.add_workspace(name="clone-added", members=[{"user": "clone-member"}])
