@@ -17,6 +17,9 @@ own cost. Per store size:
 * a GraphQL insert against a REST create at the same size (a mutation is a transaction
   that undoes only what it changed when it fails).
 
+The stores of every size stay alive and each figure is the median of five rounds that
+visit the sizes in turn; ratios between sizes are medians of the per-round ratios.
+
 Workspaces are added one by one with each backend's Python API (Wallaroo's
 ``create_workspace``, ModelArts' ``add_workspace``), as a test would.
 
@@ -39,6 +42,8 @@ PAGE_LIMIT = 10
 PAGE_GROWTH_SHARE = 0.1
 #: single-item calls: at most this much slower with 100 000 workspaces than with 1 000
 SINGLE_ITEM_GROWTH = 1.5
+#: rounds over every store size, each with a share of the time budget
+SCALE_ROUNDS = 5
 #: the calls that work on one item (or one page): their cost must not follow the store
 SINGLE_ITEM_CALLS = ("wallaroo login", "wallaroo create", "wallaroo graphql insert",
                      f"modelarts page (limit={PAGE_LIMIT})", "modelarts page after a create", "modelarts show",
@@ -79,8 +84,30 @@ def _fmt(seconds: float) -> str:
     return f"{seconds * 1e6:.0f} µs"
 
 
-def _measure_size(size: int, budget: float) -> dict[str, float]:
-    """Median seconds per call of each operation, with ``size`` workspaces in each API."""
+class _Store:
+    """A mock server whose baseline holds ``size`` workspaces per API, and the calls timed on it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.server, self.touch_ten, self.calls = _prepare(size)
+
+    def measure(self, budget: float) -> dict[str, float]:
+        """Median seconds per call of each operation, each from the baseline."""
+        server = self.server
+        figures = {"reset (nothing changed)": _timed(server.reset, budget=budget, minimum=1, maximum=200),
+                   "reset after 10 touched": _timed_after(self.touch_ten, server.reset, budget=budget)}
+        # creating adds to the store: few enough calls that N stays N
+        creates = max(20, min(200, self.size // 5))
+        for label, call in self.calls.items():
+            server.reset()  # each call starts from the same store
+            adds = "create" in label or "insert" in label
+            figures[label] = _timed(call, budget=budget, maximum=creates if adds else 2000)
+        server.reset()
+        return figures
+
+
+def _prepare(size: int) -> tuple[Any, Callable[[], Any], dict[str, Callable[[], Any]]]:
+    """The server with ``size`` workspaces in each API as its baseline, ``touch_ten`` and the calls."""
     server = mock_server(["default"])
     wallaroo_headers = {"Authorization": f"Bearer {server.wallaroo.issue_token(BENCH_USER)}"}
     member = server.wallaroo.add_user(username="scale-member@example.com", email="scale-member@example.com")
@@ -99,8 +126,6 @@ def _measure_size(size: int, budget: float) -> dict[str, float]:
                                       headers=wallaroo_headers))
             expect_status(client.post(workspaces, json={"name": f"touch-{next(counter)}"}, headers=modelarts_headers))
 
-    figures = {"reset (nothing changed)": _timed(server.reset, budget=budget, minimum=1, maximum=200),
-               "reset after 10 touched": _timed_after(touch_ten, server.reset, budget=budget)}
     middle = f"{size // 2:032x}" if size > 1 else "0"
 
     def page_after_create() -> None:
@@ -127,14 +152,7 @@ def _measure_size(size: int, budget: float) -> dict[str, float]:
         "modelarts create": lambda: expect_status(client.post(
             workspaces, json={"name": f"new-{next(counter)}"}, headers=modelarts_headers)),
     }
-    # creating adds to the store: few enough calls that N stays N
-    creates = max(20, min(200, size // 5))
-    for label, call in calls.items():
-        server.reset()  # each call starts from the same store
-        adds = "create" in label or "insert" in label
-        figures[label] = _timed(call, budget=budget, maximum=creates if adds else 2000)
-    server.reset()
-    return figures
+    return server, touch_ten, calls
 
 
 def _timed_after(prepare: Callable[[], Any], call: Callable[[], Any], *, budget: float, minimum: int = 3,
@@ -158,19 +176,25 @@ def _graphql_ok(response: Any) -> None:
 
 
 def scale(report: Report, *, sizes: tuple[int, ...], budget: float) -> None:
-    report.section(f"scale: in-process calls with N workspaces in each API's store (median per call, "
-                   f"~{budget:g} s each)")
-    figures: dict[int, dict[str, float]] = {}
-    for size in sizes:
-        figures[size] = _measure_size(size, budget)
-        gc.collect()
+    report.section(f"scale: in-process calls with N workspaces in each API's store (median per call over "
+                   f"{SCALE_ROUNDS} interleaved rounds, ~{budget:g} s in all per call and size)")
+    # Every store stays alive and the rounds visit the sizes in turn (the order flips each
+    # round), so a slow spell of a shared machine hits every size, not the one it fell on.
+    stores = [_Store(size) for size in sizes]
+    gc.collect()
+    rounds: list[dict[int, dict[str, float]]] = []
+    for index in range(SCALE_ROUNDS):
+        order = stores if index % 2 == 0 else stores[::-1]
+        rounds.append({store.size: store.measure(budget / SCALE_ROUNDS) for store in order})
+    figures = {size: {label: median([one[size][label] for one in rounds]) for label in rounds[0][size]}
+               for size in sizes}
     report.table(["N"] + list(figures[sizes[0]]),
                  [[f"{size:,}"] + [_fmt(value) for value in values.values()] for size, values in figures.items()])
     report.data["scale"] = {str(size): values for size, values in figures.items()}
     if len(sizes) >= 2:
         small, large = sizes[-2], sizes[-1]
         label = f"modelarts page (limit={PAGE_LIMIT})"
-        growth = figures[large][label] / figures[small][label]
+        growth = median([one[large][label] / one[small][label] for one in rounds])
         store_growth = large / small
         report.line(f"  paginated ModelArts listing: {growth:.1f}x slower with a {store_growth:g}x larger store "
                     f"({small:,} -> {large:,})")
@@ -178,9 +202,11 @@ def scale(report: Report, *, sizes: tuple[int, ...], budget: float) -> None:
         report.target("page-scaling", store_growth * PAGE_GROWTH_SHARE / growth, 1.0,
                       f"(store growth x {PAGE_GROWTH_SHARE:g}) / page-time growth: a page of {PAGE_LIMIT} must not "
                       "slow down in proportion to the store")
-        report.line(f"  single-item calls, {large:,} vs {small:,} workspaces per API (ratio of medians; target "
+        report.line(f"  single-item calls, {large:,} vs {small:,} workspaces per API (median of {SCALE_ROUNDS} "
+                    f"interleaved rounds' ratios; target "
                     f"<= {SINGLE_ITEM_GROWTH:g}x):")
-        ratios = {label: figures[large][label] / figures[small][label] for label in SINGLE_ITEM_CALLS}
+        ratios = {label: median([one[large][label] / one[small][label] for one in rounds])
+                  for label in SINGLE_ITEM_CALLS}
         report.table(["call", f"{small:,}", f"{large:,}", "ratio"],
                      [[label, _fmt(figures[small][label]), _fmt(figures[large][label]), f"{ratio:.2f}x"]
                       for label, ratio in ratios.items()])
