@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..validation import normalize_name
 from . import exceptions as errors
 from . import signing, tokens
-from .keystone import Keystone, signing_secret
+from .keystone import Keystone, TokenRefused, signing_secret
 from .records import ACTION_LIST_IAM_USERS, Account, Caller, ModelArtsData, Project, User, hex_id, iso_time
 
 if TYPE_CHECKING:
@@ -172,17 +172,11 @@ class IamOperations:
 
     def _authenticate_token(self, token: str) -> Caller:
         try:
-            claims = tokens.decode(token, signing_secret(self.data.settings))
-        except tokens.TokenError:
+            claims, user = self.keystone.token_subject(token)
+        except TokenRefused as refused:
+            if refused.expired_at is not None:
+                raise errors.TokenExpired(iso_time(refused.expired_at)) from None
             raise errors.TokenUndecodable() from None
-        if self.keystone.revoked.revoked(token):
-            raise errors.TokenUndecodable()
-        user = self.data.users.get(str(claims.get("u")))
-        exp = claims.get("exp")
-        if user is None or not user.enabled or not isinstance(exp, (int, float)):
-            raise errors.TokenUndecodable()
-        if exp <= self.state.clock.now():
-            raise errors.TokenExpired(iso_time(exp))
         project_id = claims.get("p")
         return Caller(user=user, account=self._account_of(user), project_id=project_id, method="token",
                       has_project_scope=project_id is not None, scope=str(claims.get("s", "")))

@@ -40,6 +40,15 @@ def signing_secret(settings: Any) -> bytes:
     return key.encode("utf-8") if key else PROCESS_KEYS.secret()
 
 
+class TokenRefused(Exception):
+    """A token that does not stand: not ours, revoked, for a gone or disabled user, or expired
+    (then ``expired_at`` says when, and nothing else was wrong with it)."""
+
+    def __init__(self, expired_at: float | None = None) -> None:
+        super().__init__("token refused")
+        self.expired_at = expired_at
+
+
 class RevokedTokens:
     """Digests of revoked tokens, each kept until the token would have expired anyway; bounded."""
 
@@ -77,18 +86,30 @@ class Keystone:
         return self.backend.state.clock.now()
 
     # == the subject token ==========================================================
-    def _subject(self, token: str) -> tuple[dict[str, Any], User]:
-        """Claims and user of a token that is ours, unexpired, unrevoked, with a live user; else 404."""
+    def token_subject(self, token: str) -> tuple[dict[str, Any], User]:
+        """Claims and user of a token that is ours, unrevoked, for a live user and unexpired;
+        else :class:`TokenRefused`. IAM's authentication and Keystone's token calls both ask
+        this, and each answers a refusal with its own error."""
         try:
             claims = tokens.decode(token, signing_secret(self.data.settings))
         except tokens.TokenError:
-            raise errors.KeystoneTokenNotFound() from None
+            raise TokenRefused() from None
+        if self.revoked.revoked(token):
+            raise TokenRefused()
         user = self.data.users.get(str(claims.get("u")))
         exp = claims.get("exp")
-        if user is None or not user.enabled or not isinstance(exp, (int, float)) or exp <= self._now() \
-                or self.revoked.revoked(token):
-            raise errors.KeystoneTokenNotFound()
+        if user is None or not user.enabled or not isinstance(exp, (int, float)):
+            raise TokenRefused()
+        if exp <= self._now():
+            raise TokenRefused(expired_at=exp)
         return claims, user
+
+    def _subject(self, token: str) -> tuple[dict[str, Any], User]:
+        """:meth:`token_subject`, refusals as Keystone's 404."""
+        try:
+            return self.token_subject(token)
+        except TokenRefused:
+            raise errors.KeystoneTokenNotFound() from None
 
     def _check_may_see(self, caller: Caller, user: User) -> None:
         """A token is validated or revoked by users of its own account (CHOICE, docs/modelarts.md)."""
