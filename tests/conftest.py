@@ -33,6 +33,12 @@ WALLAROO_ENV = ("WALLAROO_USER", "WALLAROO_PASSWORD", "WALLAROO_SDK_CREDENTIALS"
 
 
 # == Wallaroo ==========================================================================
+def password_login(url: str, username: str, password: str, client_id: str = "sdk-client") -> requests.Response:
+    """Keycloak's password grant at ``url`` (a server's base URL), as the Wallaroo SDK logs in."""
+    return requests.post(f"{url}{TOKEN_PATH}", data={"client_id": client_id, "grant_type": "password",
+                                                     "username": username, "password": password}, timeout=10)
+
+
 def graphql_operations(server: MockServer) -> list[str]:
     """The operation name of each GraphQL request so far (the SDK sends no operationName)."""
     names = []

@@ -12,7 +12,7 @@ import re
 
 import pytest
 import requests
-from conftest import TOKEN_PATH
+from conftest import password_login
 
 from mockserver import MockServer, ScenarioError
 
@@ -31,8 +31,7 @@ def invite(server, email: str) -> requests.Response:
 
 
 def login(server, username: str) -> requests.Response:
-    return requests.post(f"{server.url}{TOKEN_PATH}", data={"client_id": "sdk-client", "grant_type": "password",
-                                                            "username": username, "password": "pw"})
+    return password_login(server.url, username, "pw")
 
 
 @pytest.mark.parametrize("email", LOOK_ALIKES)

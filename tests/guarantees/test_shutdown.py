@@ -21,6 +21,8 @@ import requests
 from mockserver import MockServer
 from mockserver.server import remove_leftover_temp_files
 
+from conftest import password_login
+
 #: enough workspaces that the final save takes a while, so a second signal lands inside it
 WORKSPACES = 5000
 
@@ -38,9 +40,7 @@ def temp_files(folder: Path) -> list[Path]:
 
 def login(url: str) -> dict[str, str]:
     """A token of the server under test itself (each process signs with keys of its own)."""
-    answer = requests.post(f"{url}/auth/realms/master/protocol/openid-connect/token",
-                           data={"client_id": "sdk-client", "grant_type": "password",
-                                 "username": "developer@example.com", "password": "developer"})
+    answer = password_login(url, "developer@example.com", "developer")
     answer.raise_for_status()
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 

@@ -20,6 +20,8 @@ import requests
 
 from mockserver.cli import DEFAULT_PORT, build_parser, parse_args
 
+from conftest import password_login
+
 
 URL = re.compile(r"http://127\.0\.0\.1:\d+")
 
@@ -132,9 +134,7 @@ def test_serves_prints_credentials_and_keeps_its_state_across_a_restart(tmp_path
     state_file = tmp_path / "state.json"
     with Cli(tmp_path, "--port", "0", "--state-file", str(state_file)) as cli:
         assert URL.fullmatch(cli.first_line.strip()), "the URL alone is the first line"
-        token = requests.post(f"{cli.url}/auth/realms/master/protocol/openid-connect/token", data={
-            "client_id": "sdk-client", "grant_type": "password", "username": "developer@example.com",
-            "password": "developer"}).json()["access_token"]
+        token = password_login(cli.url, "developer@example.com", "developer").json()["access_token"]
         created = requests.post(f"{cli.url}/v1/api/workspaces/create", json={"workspace_name": "survives"},
                                 headers={"Authorization": f"Bearer {token}"})
         assert created.status_code == 200

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from conftest import password_login
+
 TIMEOUT = 60
 
 
@@ -164,9 +166,7 @@ def test_a_reset_after_a_restart_returns_to_the_same_baseline(tmp_path):
         assert loaded.ok, loaded.text
         before = state_after_reset(url)
         assert before["scenarios"] == ["default", "extra"]
-        token = requests.post(f"{url}/auth/realms/master/protocol/openid-connect/token", timeout=10, data={
-            "client_id": "sdk-client", "grant_type": "password", "username": "developer@example.com",
-            "password": "developer"}).json()["access_token"]
+        token = password_login(url, "developer@example.com", "developer").json()["access_token"]
         requests.post(f"{url}/v1/api/workspaces/create", json={"workspace_name": "live-only"}, timeout=10,
                       headers={"Authorization": f"Bearer {token}"}).raise_for_status()
     finally:

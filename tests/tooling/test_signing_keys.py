@@ -12,7 +12,7 @@ import sys
 import jwt
 import pytest
 import requests
-from conftest import PROJECT, TOKEN_PATH
+from conftest import PROJECT, password_login
 from test_cli import Cli, run_cli
 
 from mockserver import MockServer
@@ -23,8 +23,7 @@ pytestmark = pytest.mark.filterwarnings("error")
 
 
 def wallaroo_token(url: str) -> str:
-    response = requests.post(f"{url}{TOKEN_PATH}", data={"client_id": "sdk-client", "grant_type": "password",
-                                                         "username": "admin", "password": "admin"})
+    response = password_login(url, "admin", "admin")
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 

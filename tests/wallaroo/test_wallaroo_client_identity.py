@@ -14,9 +14,8 @@ import json
 import os
 from pathlib import Path
 
-import requests
 import wallaroo
-from conftest import TOKEN_PATH
+from conftest import TOKEN_PATH, password_login
 
 pytest_plugins = ["pytester"]
 
@@ -85,9 +84,7 @@ def test_tests_never_inherit_another_tests_login(pytester):
 def test_a_stale_token_from_another_server_is_refused_and_the_sdk_logs_in_again(
         mockserver, mockserver_factory, mockserver_sdk_cache, monkeypatch):
     other = mockserver_factory(["default"])
-    stale = requests.post(f"{other.url}{TOKEN_PATH}", timeout=10, data={
-        "client_id": "sdk-client", "grant_type": "password", "username": "developer@example.com",
-        "password": "developer"}).json()
+    stale = password_login(other.url, "developer@example.com", "developer").json()
     cache = mockserver_sdk_cache / "wallaroo_sdk" / "auth" / "keycloak.json"
     cache.parent.mkdir(parents=True)
     an_hour_ago = (datetime.datetime.now() - datetime.timedelta(hours=1)).timestamp()

@@ -20,7 +20,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ADMIN_ID, DEVELOPER_ID
+from conftest import ADMIN_ID, DEVELOPER_ID, password_login
 
 GRAPHQL = "/v1/graphql"
 ZERO_ROWS = 'cannot proceed to insert array relations since insert to table "workspace" affects zero rows'
@@ -409,8 +409,7 @@ def _disabled(server) -> dict[str, str]:
 
 
 def _refresh_token(server) -> dict[str, str]:
-    tokens = requests.post(f"{server.url}/auth/realms/master/protocol/openid-connect/token", data={
-        "client_id": "sdk-client", "grant_type": "password", "username": "admin", "password": "admin"}).json()
+    tokens = password_login(server.url, "admin", "admin").json()
     return {"Authorization": f"Bearer {tokens['refresh_token']}"}
 
 

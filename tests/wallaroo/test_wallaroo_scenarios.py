@@ -8,12 +8,11 @@ import requests
 from mockserver import MockServer
 from mockserver.state import ScenarioError
 
-from conftest import ADMIN_ID, DEVELOPER_ID, TOKEN_PATH
+from conftest import ADMIN_ID, DEVELOPER_ID, password_login
 
 
 def login(server, username: str, password: str) -> requests.Response:
-    return requests.post(f"{server.url}{TOKEN_PATH}", data={"client_id": "sdk-client", "grant_type": "password",
-                                                            "username": username, "password": password})
+    return password_login(server.url, username, password)
 
 
 def test_default_scenario_has_the_keycloak_admin_and_a_platform_admin(mockserver):

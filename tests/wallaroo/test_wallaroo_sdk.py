@@ -19,7 +19,7 @@ from wallaroo.object import InvalidNameError
 from wallaroo.wallaroo_ml_ops_api_client.api.workspace import workspaces_list
 from wallaroo.wallaroo_ml_ops_api_client.models import WorkspacesListBody, WorkspacesListResponse200
 
-from conftest import ADMIN_ID, DEVELOPER_ID, TOKEN_PATH
+from conftest import ADMIN_ID, DEVELOPER_ID, TOKEN_PATH, password_login
 
 USERS = "/auth/admin/realms/master/users"
 
@@ -161,8 +161,7 @@ def test_get_user_deactivate_and_activate_through_keycloak_admin_api(mockserver,
 
     wl.deactivate_user("carol@example.com")
     assert mockserver.wallaroo.find_user("carol@example.com").enabled is False
-    response = requests.post(f"{mockserver.url}{TOKEN_PATH}", data={
-        "client_id": "sdk-client", "grant_type": "password", "username": "carol@example.com", "password": "carol-pw"})
+    response = password_login(mockserver.url, "carol@example.com", "carol-pw")
     assert response.status_code == 400
     wl.activate_user("carol@example.com")
     assert mockserver.wallaroo.find_user("carol@example.com").enabled is True

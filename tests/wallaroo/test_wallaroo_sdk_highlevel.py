@@ -13,7 +13,7 @@ import requests
 from gql.transport.exceptions import TransportQueryError
 from wallaroo.user import User
 
-from conftest import DEVELOPER_ID, GRAPHQL, TOKEN_PATH, graphql_operations
+from conftest import DEVELOPER_ID, GRAPHQL, graphql_operations, password_login
 
 
 @pytest.fixture
@@ -195,9 +195,7 @@ def test_user_management_alongside_graphql(mockserver, connect):
     refused = requests.post(f"{mockserver.url}{GRAPHQL}", json={"query": "{ workspace { id } }"},
                             headers=ivy.auth.auth_header())
     assert refused.json()["errors"][0]["message"] == "Could not verify JWT: the user account is disabled"
-    login = requests.post(f"{mockserver.url}{TOKEN_PATH}", data={
-        "client_id": "sdk-client", "grant_type": "password", "username": "ivy@example.com",
-        "password": "ivy-password"})
+    login = password_login(mockserver.url, "ivy@example.com", "ivy-password")
     assert login.status_code == 400
     wl.activate_user("ivy@example.com")
     assert [ws.name() for ws in ivy.list_workspaces()] == ["ivy@example.com - Default Workspace"]

@@ -36,7 +36,7 @@ from wallaroo.wallaroo_ml_ops_api_client.models import (
     UsersQueryResponse200UsersAdditionalPropertyType0,
 )
 
-from conftest import WallarooCaller, ADMIN_ID, DEVELOPER_ID, TOKEN_PATH
+from conftest import WallarooCaller, ADMIN_ID, DEVELOPER_ID, password_login
 
 ACCESS = {"manageGroupMembership": True, "view": True, "mapRoles": True, "impersonate": False, "manage": True}
 
@@ -55,8 +55,7 @@ def alice(mockserver, wallaroo_caller) -> WallarooCaller:
 
 
 def login(server, username: str, password: str) -> requests.Response:
-    return requests.post(f"{server.url}{TOKEN_PATH}", data={"client_id": "sdk-client", "grant_type": "password",
-                                                            "username": username, "password": password})
+    return password_login(server.url, username, password)
 
 
 def wallaroo_state(server) -> dict[str, Any]:
