@@ -10,7 +10,7 @@ caller may read its workspace (admins: every row), as for workspaces.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .records import CatalogData, Deployment, ModelConfig, ModelFamily, ModelVersion, Pipeline, PipelineVersion
 
@@ -382,6 +382,23 @@ COLUMNS: dict[str, dict[str, str]] = {
 
 
 # == rows ========================================================================================
+def _pick(table: dict[int, Any], ids: Iterable[int] | None) -> list[Any]:
+    """The records of ``table`` with these ids, those that exist, in that order; every record
+    when ``ids`` is None (what each table's finder starts from, lock held)."""
+    return list(table.values()) if ids is None else [table[i] for i in ids if i in table]
+
+
+def _one_or_children(item_id: int | None, parents: dict[int, Any], parent_id: int | None) -> tuple[int, ...] | None:
+    """The ids a version finder picks: ``item_id`` alone if given, else the versions of
+    ``parent_id`` (none if it does not exist), else None (every version)."""
+    if item_id is not None:
+        return (item_id,)
+    if parent_id is not None:
+        parent = parents.get(parent_id)
+        return tuple(parent.versions) if parent is not None else ()
+    return None
+
+
 class Rows:
     """The rows one caller may read, built from the catalog.
 
@@ -435,29 +452,21 @@ class Rows:
             ids = (family_id,)
         with self.lock:
             catalog = self.catalog
-            found = ([catalog.models[i] for i in ids if i in catalog.models] if ids is not None
-                     else list(catalog.models.values()))
-            found = [f for f in found if self._visible(f.workspace_id)]
+            found = [f for f in _pick(catalog.models, ids) if self._visible(f.workspace_id)]
         return [self.family(f) for f in found]
 
     def versions(self, *, version_id: int | None = None, family_id: int | None = None) -> list[dict[str, Any]]:
         with self.lock:
             catalog = self.catalog
-            if version_id is not None:
-                found = [catalog.model_versions[version_id]] if version_id in catalog.model_versions else []
-            elif family_id is not None:
-                family = catalog.models.get(family_id)
-                found = [catalog.model_versions[v] for v in family.versions] if family else []
-            else:
-                found = list(catalog.model_versions.values())
-            found = [v for v in found if self._visible(v.workspace_id)]
+            ids = _one_or_children(version_id, catalog.models, family_id)
+            found = [v for v in _pick(catalog.model_versions, ids) if self._visible(v.workspace_id)]
         return [self.version(v) for v in found]
 
     def configs(self, *, config_id: int | None = None, version_id: int | None = None) -> list[dict[str, Any]]:
         with self.lock:
             catalog = self.catalog
             if config_id is not None:
-                found = [catalog.model_configs[config_id]] if config_id in catalog.model_configs else []
+                found = _pick(catalog.model_configs, (config_id,))
             else:
                 found = [c for c in catalog.model_configs.values()
                          if version_id is None or c.model_version_id == version_id]
@@ -490,33 +499,24 @@ class Rows:
             ids = (pipeline_id,)
         with self.lock:
             catalog = self.catalog
-            found = ([catalog.pipelines[i] for i in ids if i in catalog.pipelines] if ids is not None
-                     else list(catalog.pipelines.values()))
-            found = [p for p in found if self._visible(p.workspace_id)]
+            found = [p for p in _pick(catalog.pipelines, ids) if self._visible(p.workspace_id)]
         return [self.pipeline(p) for p in found]
 
     def pipeline_versions(self, *, version_id: int | None = None,
                           pipeline_id: int | None = None) -> list[dict[str, Any]]:
         with self.lock:
             catalog = self.catalog
-            if version_id is not None:
-                found = [catalog.pipeline_versions[version_id]] if version_id in catalog.pipeline_versions else []
-            elif pipeline_id is not None:
-                pipeline = catalog.pipelines.get(pipeline_id)
-                found = [catalog.pipeline_versions[v] for v in pipeline.versions] if pipeline else []
-            else:
-                found = list(catalog.pipeline_versions.values())
-            found = [v for v in found if self._visible(catalog.pipelines[v.pipeline_id].workspace_id)]
+            ids = _one_or_children(version_id, catalog.pipelines, pipeline_id)
+            found = [v for v in _pick(catalog.pipeline_versions, ids)
+                     if self._visible(catalog.pipelines[v.pipeline_id].workspace_id)]
         return [self.pipeline_version(v) for v in found]
 
     def deployments(self, *, deployment_id: int | None = None) -> list[dict[str, Any]]:
         with self.lock:
             catalog = self.catalog
-            if deployment_id is not None:
-                found = [catalog.deployments[deployment_id]] if deployment_id in catalog.deployments else []
-            else:
-                found = list(catalog.deployments.values())
-            found = [d for d in found if self._visible(catalog.pipelines[d.pipeline_id].workspace_id)]
+            ids = None if deployment_id is None else (deployment_id,)
+            found = [d for d in _pick(catalog.deployments, ids)
+                     if self._visible(catalog.pipelines[d.pipeline_id].workspace_id)]
         return [self.deployment(d) for d in found]
 
     def deployment_model_configs(self, deployment: dict[str, Any]) -> list[dict[str, Any]]:
@@ -677,3 +677,4 @@ def _install_jsonb(schema: Any) -> None:
     jsonb.serialize = lambda value: value
     jsonb.parse_value = lambda value: value
     jsonb.parse_literal = lambda node, variables=None: value_from_ast_untyped(node, variables)
+
