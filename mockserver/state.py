@@ -310,8 +310,9 @@ def clone_data(backend: Backend, data: Any) -> Any:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while copying the store.
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while copying the store (or taking a read's
+    snapshot under its lock: ``wallaroo.graphql.tables``).
 
     A copy allocates a few objects per stored item and frees none, which makes the
     collector run full collections over the whole heap in the middle of it: with 100 000
@@ -495,7 +496,7 @@ class State:
 
     def _cloned(self, datas: dict[str, Any]) -> dict[str, Any]:
         """Independent copies of each backend's data (``datas``: backend name -> data)."""
-        with _collector_paused():
+        with collector_paused():
             return {name: clone_data(self.backends[name], data) for name, data in datas.items()}
 
     def _swap(self, built: dict[str, Any]) -> None:

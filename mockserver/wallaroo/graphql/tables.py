@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from ...state import _collector_paused as collector_paused
+from ...state import collector_paused
 from ...validation import look_alike_problem, normalize_name
 from ..records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, OWNER, USER_TYPES, User, Workspace, add_workspace,
                        change_workspace, default_workspace_name, drop_member, find_login, iso_timestamp,
