@@ -90,15 +90,15 @@ def serve(app: Flask, *, host: str, port: int, threads: int, server: str = "auto
 
     if server not in SERVERS:
         raise ValueError(f"unknown server {server!r}; expected one of {', '.join(SERVERS)}")
-    raise_open_files_limit()  # a connection is a descriptor: let idle ones take thousands, not ~1 000
+    open_files = raise_open_files_limit()  # a connection is a descriptor: let idle ones take thousands, not ~1 000
     if server == "granian" or (server == "auto" and native_available()):
         native = NativeServer(app, host, port, threads=threads, on_crash=_crash_answer(app))
         native.start()
         return native
-    return _serve_waitress(app, host=host, port=port, threads=threads)
+    return _serve_waitress(app, host=host, port=port, threads=threads, open_files=open_files)
 
 
-def _serve_waitress(app: Flask, *, host: str, port: int, threads: int) -> Serving:
+def _serve_waitress(app: Flask, *, host: str, port: int, threads: int, open_files: int | None) -> Serving:
     from waitress.server import create_server
 
     dispatcher = ElasticDispatcher(max(threads, WAITRESS_MAX_THREADS), WAITRESS_CONTROL_THREADS,
@@ -110,7 +110,7 @@ def _serve_waitress(app: Flask, *, host: str, port: int, threads: int) -> Servin
                                # idle connections: as many as the descriptors allow (poll() has no
                                # FD_SETSIZE ceiling, select() fails past descriptor 1 023), each
                                # closed after 60 s without a request
-                               asyncore_use_poll=True, connection_limit=waitress_connection_limit(),
+                               asyncore_use_poll=True, connection_limit=waitress_connection_limit(open_files),
                                channel_timeout=60,
                                # refused from Content-Length (and chunked bodies cut) before they are read
                                max_request_body_size=app.extensions["mockserver"].max_body_bytes)
@@ -147,14 +147,14 @@ def raise_open_files_limit() -> int | None:
     return soft
 
 
-def waitress_connection_limit() -> int:
-    """waitress's ``connection_limit``: nine tenths of the open-files limit, raised first.
+def waitress_connection_limit(open_files: int | None) -> int:
+    """waitress's ``connection_limit``: nine tenths of the open-files limit
+    (:func:`raise_open_files_limit`'s answer).
 
     waitress stops accepting at that many open connections (the rest of the descriptors are
     left to the app and the process); without a readable limit, waitress's old 1 000.
     """
-    soft = raise_open_files_limit()
-    return 1000 if soft is None else max(100, soft * 9 // 10)
+    return 1000 if open_files is None else max(100, open_files * 9 // 10)
 
 
 class ElasticDispatcher:
