@@ -111,6 +111,10 @@ def load_generator(report: Report, *, seconds: float, repeats: int, peers: bool,
                          "vs no framework at all, on waitress")
             report.ratio(f"wrk c={c}: CLI / minimal Flask on granian", paired("mock-cli", "flask-granian", c), 1.0,
                          "the mock's own work on the same server (1.0 would mean it costs nothing)")
+            # what any Flask app could show against the 3x target: one that does no work at all
+            report.ratio(f"wrk c={c}: minimal Flask on granian / CLI on waitress (ceiling)",
+                         paired("flask-granian", "mock-cli-waitress", c), 1.0,
+                         "the most a Flask app reaches against the CLI's target, on the same server, doing nothing")
         if "httpserver" in kinds:
             report.ratio(f"wrk c={c}: CLI / pytest-httpserver", paired("mock-cli", "httpserver", c), 1.0,
                          "vs a stateless stub answering the same JSON")

@@ -109,6 +109,16 @@ print(json.dumps({{"import": t1 - t0, "construct": t2 - t1, "start": t3 - t2, "f
                   "reset": None, "http_reset": sorted(http_resets)[len(http_resets) // 2], "stop": stopped}}))
 """
 
+# Flask's import alone, as the mock's probe would pay it (requests already loaded): a floor
+# under any Flask app's start-up, to set beside the start-up target
+_FLASK_PROBE = """
+import json, time
+import requests
+t0 = time.perf_counter()
+import flask
+print(json.dumps({"import": time.perf_counter() - t0}))
+"""
+
 _COLUMNS = [
     ("import", "import"),
     ("start", "start()"),
@@ -169,6 +179,14 @@ def startup(report: Report, *, processes: int, peers: bool) -> None:
     # docs/performance.md): >1 would mean an unchanged baseline is rebuilt.
     report.ratio("use_scenarios (unchanged) vs reset", median(ours["same_scenarios"]), median(ours["reset"]),
                  "per-test scenario switch time / reset time (about 1: only a reset is done)")
+    httpserver = results.get("pytest-httpserver (HTTPServer)")
+    if httpserver is not None:
+        flask_import = _collect(_FLASK_PROBE, processes, warm_up=processes > 1)["import"]
+        budget = median(httpserver["fresh_process_total"]) + 0.050
+        report.line(f"  importing Flask alone: {spread(flask_import)}; the start-up target "
+                    f"(pytest-httpserver's import to first answer + 50 ms): {budget * 1000:.0f} ms")
+        report.ratio("start-up target / Flask's import alone (ceiling)", budget, median(flask_import),
+                     "below 1: no Flask app can start within the target, whatever it does")
     for label, samples in results.items():
         if label.startswith("mockserver"):
             continue
