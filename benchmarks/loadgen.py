@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 
 from .common import Report, stop_process
-from .stacks import launch
+from .stacks import launch, source_at
 
 #: the mock's CLI against what it was (the same CLI on waitress): the speed issue's target
 CLI_TARGET = 3.0
@@ -49,7 +49,10 @@ def run_wrk(url: str, token: str, connections: int, seconds: float, script: str)
 
 
 def load_generator(report: Report, *, seconds: float, repeats: int, peers: bool,
-                   connections: tuple[int, ...] = (1, 8), quick: bool = False, warm_up: bool = True) -> None:
+                   connections: tuple[int, ...] = (1, 8), quick: bool = False, warm_up: bool = True,
+                   then: str | None = None) -> None:
+    """``then``: a git commit whose CLI runs beside today's (``mock-cli-then``), for targets
+    phrased against an earlier state ("3x today's requests per second")."""
     report.section(f"standalone servers under wrk (C load generator): {repeats} rounds x {max(1, round(seconds))} s "
                    f"per stack, {' and '.join(map(str, connections))} keep-alive connections")
     if wrk_path() is None:
@@ -65,6 +68,8 @@ def load_generator(report: Report, *, seconds: float, repeats: int, peers: bool,
         kinds.append("httpserver")
     elif peers and not quick:
         report.not_installed("pytest_httpserver")
+    if then:
+        kinds.append("mock-cli-then")
     runs: dict[tuple[str, int], list[float]] = {(kind, c): [] for kind in kinds for c in connections}
     failures: dict[str, int] = {}
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as folder:
@@ -72,8 +77,9 @@ def load_generator(report: Report, *, seconds: float, repeats: int, peers: bool,
         with open(script, "w", encoding="utf-8") as handle:
             handle.write(WRK_SCRIPT)
         targets: dict[str, tuple[str, str]] = {}
+        then_source = source_at(then, os.path.join(folder, "then")) if then else None
         for kind in kinds:
-            process, url, token = launch(kind)
+            process, url, token = launch("mock-cli", then_source) if kind == "mock-cli-then" else launch(kind)
             stack.callback(stop_process, process)
             targets[kind] = (url + "/v1/api/workspaces/list", token)
             if warm_up:  # first-call costs, caches
@@ -115,6 +121,11 @@ def load_generator(report: Report, *, seconds: float, repeats: int, peers: bool,
             report.ratio(f"wrk c={c}: minimal Flask on granian / CLI on waitress (ceiling)",
                          paired("flask-granian", "mock-cli-waitress", c), 1.0,
                          "the most a Flask app reaches against the CLI's target, on the same server, doing nothing")
+        if then:
+            report.ratio(f"wrk c={c}: CLI / the CLI at {then}", paired("mock-cli", "mock-cli-then", c), 1.0,
+                         f"the CLI as shipped vs the CLI of commit {then} (its default server then)")
+            report.ratio(f"wrk c={c}: CLI on waitress / the CLI at {then}", paired("mock-cli-waitress", "mock-cli-then", c),
+                         1.0, "how well the CLI on waitress stands for that commit's CLI as the target's baseline")
         if "httpserver" in kinds:
             report.ratio(f"wrk c={c}: CLI / pytest-httpserver", paired("mock-cli", "httpserver", c), 1.0,
                          "vs a stateless stub answering the same JSON")

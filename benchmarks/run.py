@@ -15,7 +15,8 @@ measured in the same run, then one PASS/FAIL line per target ratio. Sections:
 
 Peers (moto, pytest-httpserver, gunicorn) come from the ``bench`` extra
 (``pip install -e '.[bench]'``); without them their rows say "not installed".
-``--no-peers`` leaves them out even when installed. Exit status: the number of
+``--no-peers`` leaves them out even when installed. ``--then GIT_REF`` runs the CLI of an
+earlier commit beside today's in the ``wrk`` section (a target phrased as "3x today's"). Exit status: the number of
 failed targets (0 when all pass), so CI can run it if it wants to.
 
 ``MOCKSERVER_BENCH_BUDGET=smoke`` runs any of these command lines as written with the sizes of
@@ -60,6 +61,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="length of each throughput run (default 1, quick 0.2)")
     parser.add_argument("--repeats", type=int, help="rounds of throughput runs (default 11, quick 1)")
     parser.add_argument("--json", metavar="PATH", help="also write every figure to this JSON file")
+    parser.add_argument("--then", metavar="GIT_REF",
+                        help="wrk section: also run the CLI of this git commit beside today's (needs a git checkout)")
     args = parser.parse_args(argv)
     unknown = set(args.only.split(",")) - set(SECTIONS)
     if unknown:
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     if "wrk" in sections:
         loadgen.load_generator(report, seconds=max(1.0, seconds * 2), repeats=repeats if quick else 5, peers=peers,
-                               quick=quick, warm_up=not smoke)
+                               quick=quick, warm_up=not smoke, then=args.then)
     if "socket" in sections:
         throughput.socket_throughput(report, seconds=seconds, repeats=repeats, peers=peers)
     if "inprocess" in sections:

@@ -77,19 +77,26 @@ def serve(kind: str) -> None:
     os._exit(0)
 
 
-def launch(kind: str) -> tuple[subprocess.Popen[str], str, str]:
-    """Start a stack; returns the process, its URL and a bearer token (``-`` when none is needed)."""
+def launch(kind: str, source: str | None = None) -> tuple[subprocess.Popen[str], str, str]:
+    """Start a stack; returns the process, its URL and a bearer token (``-`` when none is needed).
+
+    ``source``: for ``mock-cli``, a folder holding another version of the project (see
+    :func:`source_at`), whose ``mockserver`` is run instead of this checkout's.
+    """
     from .common import REPO_ROOT, child_env
 
+    env = child_env()
     if kind.startswith("mock-cli"):
         command = [sys.executable, "-m", "mockserver", "--port", "0", "--quiet", "--scenario", "default",
                    "--scenario", _bench_scenario_file()]
         if kind == "mock-cli-waitress":
             command += ["--server", "waitress"]
+        if source is not None:
+            env["PYTHONPATH"] = source
     else:
         command = [sys.executable, "-m", "benchmarks.stacks", kind]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               cwd=REPO_ROOT, env=child_env())
+                               cwd=source or REPO_ROOT, env=env)
     line = process.stdout.readline().split() if process.stdout else []
     if not line:
         process.kill()
@@ -97,6 +104,25 @@ def launch(kind: str) -> tuple[subprocess.Popen[str], str, str]:
     url = line[0]
     token = line[1] if len(line) > 1 else _token(url)
     return process, url, token
+
+
+def source_at(ref: str, folder: str) -> str:
+    """The project's files at git commit ``ref`` (``git archive``), unpacked into ``folder``."""
+    import io
+    import tarfile
+
+    from .common import REPO_ROOT
+
+    archive = subprocess.run(["git", "-C", REPO_ROOT, "archive", "--format=tar", ref], capture_output=True,
+                             timeout=60)
+    if archive.returncode != 0:
+        raise SystemExit(f"--then {ref}: git archive failed: {archive.stderr.decode(errors='replace').strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        if hasattr(tarfile, "data_filter"):  # Python 3.10.12+: refuse members that leave the folder
+            tar.extractall(folder, filter="data")
+        else:
+            tar.extractall(folder)  # noqa: S202 - our own repository's archive
+    return folder
 
 
 def _bench_scenario_file() -> str:

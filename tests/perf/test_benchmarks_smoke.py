@@ -250,3 +250,33 @@ def test_modelarts_pages_match_a_full_sort_through_creates_renames_and_deletes(d
                "ids": [w["id"] for w in answer["workspaces"]]}
         assert got == expected, f"step {step}: {args}"
     assert len(server.modelarts.data.workspaces[project]) > 20  # the run did build up a project
+
+
+def test_the_cli_of_an_earlier_commit_runs_from_its_own_files(tmp_path):
+    """``--then REF`` (the wrk section) runs the CLI of commit REF beside today's: the stack
+    must serve that commit's code, not this checkout's."""
+    import requests
+
+    from benchmarks.common import stop_process
+    from benchmarks.stacks import launch, source_at
+
+    if not (REPO / ".git").exists():
+        pytest.fail("the benchmarks' --then needs a git checkout; this test runs in one")
+    source = source_at("HEAD", str(tmp_path / "then"))
+    version_file = Path(source) / "mockserver" / "_version.py"
+    version_file.write_text('__version__ = "0.0.0+then"\n', encoding="utf-8")
+    process, url, token = launch("mock-cli", source)
+    try:
+        assert requests.get(url + "/__mock/health", timeout=10).json()["version"] == "0.0.0+then"
+        answer = requests.post(url + "/v1/api/workspaces/list", json={}, timeout=10,
+                               headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.text
+    finally:
+        stop_process(process)
+
+
+def test_an_unknown_commit_is_one_clear_line(tmp_path):
+    from benchmarks.stacks import source_at
+
+    with pytest.raises(SystemExit, match=r"--then no-such-ref: git archive failed: .*no-such-ref"):
+        source_at("no-such-ref", str(tmp_path / "then"))
