@@ -238,3 +238,119 @@ def test_a_reset_undoes_everything_the_catalog_changed(mockserver):
     again = Deployed(mockserver)
     assert again.deployment_id == deployed.deployment_id == 1  # the same ids after every reset
     assert again.infer([{"tensor": [1, 2, 3]}]).json()[0]["out.dense_1"] == [1.0, 2.0, 3.0]
+
+
+# == hostile bodies: refused in the engine's shape, the server unharmed ====================================
+def _engine_error(answer: requests.Response, status: int = 400) -> str:
+    assert answer.status_code == status, answer.text
+    error = answer.json()
+    assert set(error) == {"code", "status", "error", "source"} and error["code"] == status
+    return error["error"]
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b'[{"tensor": [NaN]}]', "NaN is not valid JSON"),
+    (b'[{"tensor": [1e400]}]', "out of range"),
+    (b'[{"tensor": [1], "tensor": [2]}]', "tensor"),
+    (b'[{"tensor": ["\\ud800"]}]', "surrogate"),
+    (b"[" * 100_000, "nested more than"),
+    (b'[{"tensor": ' + b"[" * 5000 + b"1" + b"]" * 5000 + b"}]", "nested more than"),
+])
+@pytest.mark.parametrize("content_type", [RECORDS, "application/json; format=wallaroo"])
+def test_json_bodies_are_parsed_strictly(mockserver, body, reason, content_type):
+    """A NaN or 1e400 would be echoed back in an answer that is not JSON; deep nesting was a 500."""
+    deployed = Deployed(mockserver)
+    message = _engine_error(deployed.infer(body, content_type=content_type))
+    assert message.startswith("the body is not JSON") and reason in message, message
+
+
+def _arrow_with_bad_offsets() -> bytes:
+    """A valid Arrow file with one list offset moved past the values: pyarrow aborted the
+    whole process reading it."""
+    import struct
+
+    table = pa.table({"tensor": pa.array([[1.0] * 29] * 3, type=pa.list_(pa.float32()))})
+    data = bytearray(arrow_file(table))
+    offsets = struct.pack("<4i", 0, 29, 58, 87)
+    at = data.find(offsets)
+    data[at:at + 16] = struct.pack("<4i", 0, 29, 22842, 87)
+    return bytes(data)
+
+
+def _compressed(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    with pa.ipc.new_file(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def test_a_corrupt_arrow_body_is_refused_and_the_server_lives_on(mockserver):
+    deployed = Deployed(mockserver)
+    message = _engine_error(deployed.infer(_arrow_with_bad_offsets(), content_type="application/vnd.apache.arrow.file"))
+    assert "the Arrow body is not valid" in message and "out of bounds" in message
+    assert deployed.infer([{"tensor": [1, 2, 3]}]).status_code == 200
+
+
+@pytest.mark.parametrize("table", [
+    pa.table({"tensor": pa.array([[0.0] * 2_000_000], type=pa.list_(pa.float64()))}),  # 2 M zeros, ~1 KB zstd
+    pa.table({"tensor": pa.array(["x" * 20_000_000])}),  # 20 MB of one string, a few KB zstd
+    pa.table({"tensor": pa.nulls(5_000_000)}),  # no buffers at all: five million Nones to build
+])
+def test_arrow_bodies_that_announce_more_than_they_carry_are_refused_before_decoding(mockserver, table):
+    deployed = Deployed(mockserver)
+    body = _compressed(table)
+    assert len(body) < 100_000
+    message = _engine_error(deployed.infer(body, content_type="application/vnd.apache.arrow.file"))
+    assert "decodes to more than the mock serves in one request" in message
+
+
+def test_compressed_and_dictionary_encoded_arrow_bodies_are_still_served(mockserver):
+    deployed = Deployed(mockserver)
+    table = pa.table({"tensor": pa.array([[1.0, 2.0, 3.0]], type=pa.list_(pa.float32())),
+                      "label": pa.array(["a"]).dictionary_encode()})
+    answer = deployed.infer(_compressed(table), content_type="application/vnd.apache.arrow.file")
+    assert answer.status_code == 200, answer.text
+    assert pa.ipc.open_file(answer.content).read_all().column("out.dense_1").to_pylist() == [[1.0, 2.0, 3.0]]
+
+
+@pytest.mark.parametrize("width", [3000 * 3000, 4611686018427387904])
+def test_a_models_declared_output_shape_does_not_size_the_answer_unbounded(mockserver, width):
+    """A 74-byte ONNX file declaring a [1, 3000, 3000] output made a 36 MB answer from a
+    100-byte request; a shape past 2**63 was an OverflowError 500."""
+    deployed = Deployed(mockserver, model="wide", pipeline="widepipeline", content=onnx_bytes((("dense_1", width),)))
+    message = _engine_error(deployed.infer([{"tensor": [1, 2, 3]}]))
+    assert message == (f"model 'wide' declares {width} output values per row; the mock answers at most 1000000 "
+                       "output values per request (1 rows sent)")
+
+
+@pytest.mark.parametrize("number", ["²", "١", "1" * 5000])
+def test_deployment_names_need_ascii_digits(mockserver, number):
+    deployed = Deployed(mockserver)
+    url = deployed.url.replace(f"-{deployed.deployment_id}/", f"-{number}/")
+    answer = requests.post(url, json=[{"tensor": [1]}], headers=deployed.headers)
+    assert answer.status_code == 404 and answer.json()["error"] == "Deployment not found"
+    status = requests.post(f"{mockserver.url}/v1/api/status/get_deployment", headers=deployed.headers,
+                           json={"name": f"ccfraudpipeline-{number}"})
+    assert status.status_code == 404, status.text
+
+
+def test_a_pipeline_deploys_only_its_own_workspaces_models_by_id(mockserver):
+    """Another workspace's model, named by id, was deployed and then shown (name, sha) to a
+    user who may not read it."""
+    Deployed(mockserver)  # model config 1 / version 1, in workspace 1
+    wallaroo = mockserver.wallaroo
+    wallaroo.add_user(username="eve@example.com", email="eve@example.com")
+    eve = {"Authorization": f"Bearer {wallaroo.issue_token('eve@example.com')}"}
+
+    def post(action, body):
+        return requests.post(f"{mockserver.url}/v1/api/{action}", json=body, headers=eve)
+
+    workspace = post("workspaces/create", {"workspace_name": "eves"}).json()["workspace_id"]
+    created = post("pipelines/create", {"pipeline_id": "evepipe", "workspace_id": workspace,
+                                        "definition": {"id": "evepipe", "steps": []}}).json()
+    for field in ("model_configs", "model_ids"):
+        answer = post("pipelines/deploy", {"deploy_id": "evepipe", "pipeline_version_pk_id":
+                                           created["pipeline_variant_pk_id"], field: [1]})
+        assert answer.status_code == 400, answer.text
+        assert "was not found" in answer.json()["msg"]
+    assert post("status/get_deployment", {"name": "evepipe-1"}).status_code == 404

@@ -12,6 +12,7 @@ import json
 import uuid
 
 import pytest
+import requests
 from onnx import TensorProto, helper
 from wallaroo.wallaroo_ml_ops_api_client.api.misc import status_get_deployment
 from wallaroo.wallaroo_ml_ops_api_client.api.model import (
@@ -248,3 +249,25 @@ def test_every_endpoint_wants_a_token(mockserver, action, body):
 
     answer = requests.post(f"{mockserver.url}/v1/api/{action}", json=body)
     assert answer.status_code == 401 and answer.json() == {"msg": "Jwt is missing", "code": 401}
+
+
+@pytest.mark.parametrize("metadata, reason", [
+    ('{"name": "m", "workspace_id": 1, "conversion": {"requirements": [NaN]}}', "NaN is not valid JSON"),
+    ('{"name": "m", "workspace_id": 1, "conversion": {"arch": "\\ud800"}}', "surrogate"),
+    ('{"name": "m", "name": "n", "workspace_id": 1}', "name"),
+    ('{"name": "m", "workspace_id": 1, "conversion": ' + '{"a": ' * 5000 + "1" + "}" * 5001, "nested more than"),
+    ('["m"]', "expected an object"),
+])
+def test_upload_metadata_is_strict_json(mockserver, metadata, reason):
+    """A NaN or a lone surrogate was stored, and then the state export would not load back
+    and the save on shutdown failed; deep nesting was a 500."""
+    token = mockserver.wallaroo.issue_token("developer@example.com")
+    answer = requests.post(f"{mockserver.url}/v1/api/models/upload", headers={"Authorization": f"Bearer {token}"},
+                           files={"metadata": (None, metadata, "application/json"),
+                                  "file": ("m.onnx", b"\x08\x07", "application/octet-stream")})
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["msg"]
+    assert "the multipart part 'metadata' must be a JSON object: " in message and reason in message, message
+    assert mockserver.journal.count(path="/v1/api/models/upload") == 1
+    exported = requests.get(f"{mockserver.url}/__mock/state")
+    assert exported.status_code == 200 and "NaN" not in exported.text

@@ -396,12 +396,16 @@ class Catalog:
             data = self.data
             pipeline, version = self._deploy_target(caller, request)
             configs = self._step_configs(pipeline, version)
+            # by id as by name, only the pipeline's own workspace's models: another workspace's
+            # would be deployed and then shown (name, sha) to someone who may not read it
             for config_id in request.model_config_ids or []:
-                if config_id not in data.model_configs:
+                config = data.model_configs.get(config_id)
+                if config is None or data.model_versions[config.model_version_id].workspace_id != pipeline.workspace_id:
                     raise errors.ModelConfigNotFound(config_id)
                 configs.append(config_id)
             for version_id in request.model_version_ids or []:
-                if version_id not in data.version_configs:
+                model_version = data.model_versions.get(version_id)
+                if model_version is None or model_version.workspace_id != pipeline.workspace_id:
                     raise errors.ModelVersionNotFound(version_id)
                 configs.append(data.version_configs[version_id])
             for name, version_uuid, sha in request.models or []:
@@ -462,7 +466,8 @@ class Catalog:
     def _running(self, name: str) -> Deployment | None:
         """The deployed deployment called ``<deploy_id>-<id>`` (None: none such)."""
         deploy_id, _, number = name.rpartition("-")
-        if not number.isdigit():
+        # ASCII digits only ("²" and "١" pass isdigit()), and no more than an id can have
+        if not (number.isascii() and number.isdigit()) or len(number) > 18:
             return None
         deployment = self.data.deployments.get(int(number))
         if deployment is None or deployment.deploy_id != deploy_id or not deployment.deployed:

@@ -22,9 +22,11 @@ from __future__ import annotations
 import io
 import json
 import math
+import struct
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ...validation import parse_json
 from . import exceptions as errors
 from .records import InferenceRule, Tensor, thaw
 
@@ -88,21 +90,23 @@ def _check_value(column: str, value: Any) -> None:
                                            "or a list of them")
 
 
+def _strict_json(body: bytes) -> Any:
+    # the strict parser every API uses: a NaN, 1e400, a duplicate key or a lone surrogate
+    # would be echoed back in an answer that is not JSON; deep nesting would be a RecursionError
+    try:
+        return parse_json(body)
+    except ValueError as error:
+        raise errors.InferenceBadInput(f"the body is not JSON: {error}") from None
+
+
 def decode_records(body: bytes) -> Batch:
     """pandas-records: ``[{"column": value, ...}, ...]``."""
-    try:
-        rows = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise errors.InferenceBadInput(f"the body is not JSON: {error}") from None
-    return Batch(_check_rows(rows))
+    return Batch(_check_rows(_strict_json(body)))
 
 
 def decode_wallaroo_json(body: bytes) -> Batch:
     """Wallaroo JSON: a list of records, or one object of columns (each a list of row values)."""
-    try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise errors.InferenceBadInput(f"the body is not JSON: {error}") from None
+    value = _strict_json(body)
     if isinstance(value, dict):
         lengths = {len(column) if isinstance(column, list) else -1 for column in value.values()}
         if not value or -1 in lengths or len(lengths) != 1:
@@ -113,9 +117,17 @@ def decode_wallaroo_json(body: bytes) -> Batch:
 
 
 def decode_arrow(body: bytes) -> Batch:
-    """An Arrow IPC file (the format the SDK writes); an Arrow stream is accepted too."""
+    """An Arrow IPC file (the format the SDK writes); an Arrow stream is accepted too.
+
+    The body is untrusted: what it will decode to is bounded from its messages' headers
+    before anything is decoded (a compressed body of a few kilobytes can announce
+    gigabytes), and the decoded table is validated in full before it is read (pyarrow
+    aborts the whole process on list offsets that point past their values).
+    """
     import pyarrow as pa
 
+    stream = body[8:] if body[:6] == b"ARROW1" else body  # a file is a stream behind a magic
+    _check_arrow_size(pa, stream)
     try:
         table = pa.ipc.open_file(pa.py_buffer(body)).read_all()
     except (pa.ArrowInvalid, pa.ArrowException, OSError):
@@ -125,7 +137,81 @@ def decode_arrow(body: bytes) -> Batch:
             raise errors.InferenceBadInput("the body is not an Arrow IPC file") from None
     if table.num_rows > MAX_ROWS:
         raise errors.InferenceBadInput(f"too many rows: at most {MAX_ROWS} per request")
-    return Batch(_check_rows(table.to_pylist()), table=table)
+    try:
+        table.validate(full=True)
+        rows = table.to_pylist()
+    except (pa.ArrowException, ValueError, TypeError, OverflowError) as error:
+        raise errors.InferenceBadInput(f"the Arrow body is not valid: {str(error)[:200]}") from None
+    return Batch(_check_rows(rows), table=table)
+
+
+#: the most output values one inference answers (rows x the declared output elements)
+MAX_OUTPUT_VALUES = 1_000_000
+#: the most values (every column's and list's elements) an Arrow body may decode to: about
+#: what the body cap lets a JSON body carry, so memory follows the bytes that came
+MAX_ARROW_VALUES = 1_000_000
+#: the most bytes an Arrow body's buffers may decompress to
+MAX_ARROW_BYTES = 16 * 1024 * 1024
+
+
+def _check_arrow_size(pa: Any, stream: bytes) -> None:
+    """Refuse an Arrow body whose record batches announce more than the limits, from the
+    batches' headers alone (element counts, and each compressed buffer's stated length)."""
+    values = decoded = 0
+    try:
+        reader = pa.ipc.MessageReader.open_stream(pa.py_buffer(stream))
+        for message in reader:
+            if message.type not in ("record batch", "dictionary"):
+                continue
+            nodes, buffers, compressed = _batch_header(message.metadata.to_pybytes(),
+                                                      dictionary=message.type == "dictionary")
+            values += sum(length for length, _ in nodes)
+            data = message.body.to_pybytes() if message.body is not None else b""
+            for offset, length in buffers:
+                if compressed and length >= 8:
+                    stated = struct.unpack_from("<q", data, offset)[0]
+                    decoded += length - 8 if stated == -1 else stated
+                else:
+                    decoded += length
+            if values > MAX_ARROW_VALUES or decoded > MAX_ARROW_BYTES or values < 0 or decoded < 0:
+                raise errors.InferenceBadInput(
+                    f"the Arrow body decodes to more than the mock serves in one request (at most "
+                    f"{MAX_ARROW_VALUES} values and {MAX_ARROW_BYTES // (1024 * 1024)} MiB)")
+    except (pa.ArrowException, OSError, struct.error, IndexError):
+        raise errors.InferenceBadInput("the body is not an Arrow IPC file") from None
+
+
+def _batch_header(meta: bytes, *, dictionary: bool) -> tuple[list[tuple[int, int]], list[tuple[int, int]], bool]:
+    """``(nodes, buffers, compressed)`` of a record or dictionary batch message: the
+    flatbuffer fields of Arrow's Message.fbs that pyarrow does not expose."""
+
+    def field(table: int, index: int) -> int | None:
+        vtable = table - struct.unpack_from("<i", meta, table)[0]
+        size = struct.unpack_from("<H", meta, vtable)[0]
+        if 4 + 2 * index >= size:
+            return None
+        offset = struct.unpack_from("<H", meta, vtable + 4 + 2 * index)[0]
+        return table + offset if offset else None
+
+    def table_at(position: int | None) -> int:
+        if position is None:
+            raise IndexError("a required field is missing")
+        return position + struct.unpack_from("<I", meta, position)[0]
+
+    def pairs(position: int | None) -> list[tuple[int, int]]:  # a vector of two-long structs
+        if position is None:
+            return []
+        start = table_at(position)
+        count = struct.unpack_from("<I", meta, start)[0]
+        if count > len(meta) // 16:
+            raise IndexError("a vector longer than its message")
+        return [struct.unpack_from("<qq", meta, start + 4 + 16 * i) for i in range(count)]
+
+    message = table_at(0)
+    batch = table_at(field(message, 2))  # Message.header
+    if dictionary:
+        batch = table_at(field(batch, 1))  # DictionaryBatch.data
+    return pairs(field(batch, 1)), pairs(field(batch, 2)), field(batch, 3) is not None
 
 
 # == outputs ================================================================================
@@ -206,6 +292,12 @@ def _apply(rule: InferenceRule | None, row: dict[str, Any], outputs: tuple[Tenso
 def run(batch: Batch, steps: list[StepModel], pipeline_rule: InferenceRule | None) -> list[dict[str, Any]]:
     """One output object per row: the last step's outputs (a pipeline without model steps
     echoes its input)."""
+    for step in steps:  # an uploaded model's declared shapes must not size the answer unbounded
+        per_row = sum(tensor.per_row() or 0 for tensor in step.outputs)
+        if per_row * len(batch.rows) > MAX_OUTPUT_VALUES:
+            raise errors.InferenceBadInput(
+                f"model '{step.name}' declares {per_row} output values per row; the mock answers at most "
+                f"{MAX_OUTPUT_VALUES} output values per request ({len(batch.rows)} rows sent)")
     results = []
     for row in batch.rows:
         pipeline_answer = _apply(pipeline_rule, row, steps[-1].outputs if steps else (), "pipeline")

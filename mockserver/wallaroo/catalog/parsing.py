@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from flask import request
 
-from ...validation import FieldError, Fields
+from ...validation import FieldError, Fields, parse_json
 from .. import parsing as wallaroo_parsing
 from . import exceptions as errors
 from .backend import DeployRequest, Upload
@@ -58,10 +57,11 @@ def upload(*, convert: bool) -> Upload:
         metadata_text = request.files["metadata"].read().decode("utf-8", "replace")
     if metadata_text is None:
         raise errors.InvalidMultipart("the multipart part 'metadata' is missing")
-    try:
-        metadata = Fields(json.loads(metadata_text), "metadata")
-    except (ValueError, FieldError):
-        raise errors.InvalidMultipart("the multipart part 'metadata' must be a JSON object") from None
+    try:  # strict, as every JSON body: what is stored here is exported and saved later
+        metadata = Fields(parse_json(metadata_text.encode("utf-8", "surrogatepass")), "metadata")
+    except ValueError as error:
+        reason = error.message if isinstance(error, FieldError) else str(error)
+        raise errors.InvalidMultipart(f"the multipart part 'metadata' must be a JSON object: {reason}") from None
     stored = request.files.get("file")
     if stored is None or not stored.filename:
         raise errors.FileRequired()
