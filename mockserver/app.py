@@ -129,7 +129,14 @@ def _before_request() -> Response | None:
         return None
     g.fault = rule.id
     if rule.latency_ms:
+        epoch = ctx.state.epoch
         ctx.faults.delay(rule)
+        if ctx.state.epoch != epoch:
+            # a reset released it: carried out now, it would change (and be journaled in)
+            # the next test's fresh data
+            local.stale = True
+            return error_response(error_for_status(503, "The mock server was reset while a latency fault held this "
+                                                        "request; it was not carried out."))
     if rule.drop:
         _record(None, None)
         raise DropConnection(rule.describe())
@@ -219,6 +226,8 @@ def _record(status: int | None, response: Response | None, local: Any = None) ->
     req = request._get_current_object()  # type: ignore[attr-defined]
     if local is None:
         local = g._get_current_object()  # type: ignore[attr-defined]
+    if local.get("stale"):  # made before a reset: the journal it belongs to was cleared
+        return
     content_length = req.content_length or 0
     if local.get("body_too_large") or content_length > ctx.max_body_bytes:
         size = f"{content_length} bytes" if content_length else "a body"

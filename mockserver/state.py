@@ -354,6 +354,9 @@ class State:
         # Counts baseline changes (register, load or import as baseline), so a caller can
         # tell "still the baseline I built" without comparing private objects.
         self.baseline_generation = 0
+        #: counts resets and loads: a request held (by a latency fault) across one must not
+        #: act on the data that came after it, which belongs to the next test
+        self.epoch = 0
 
     # -- registry -------------------------------------------------------------------
     def register(self, backend: Backend) -> Backend:
@@ -407,6 +410,7 @@ class State:
         """
         documents = list(documents)
         with self.lock:
+            self.epoch += 1
             base = self._empties() if replace else self._current()
             built = self._build(base, documents, copy_base=not replace)
             self._swap(built)
@@ -424,6 +428,7 @@ class State:
         follows what changed, not the size of the store, and nothing is copied.
         """
         with self.lock:
+            self.epoch += 1
             self.changes.undo()
             for name, backend in self.backends.items():
                 if not _records_changes(backend):  # a backend that records nothing: copied back

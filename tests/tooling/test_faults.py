@@ -186,6 +186,54 @@ def test_faults_are_cleared_by_reset(mockserver):
     assert mockserver.session("wallaroo").post(LIST, json={}).ok
 
 
+def test_a_request_a_reset_releases_is_not_carried_out_into_the_next_tests_data(mockserver):
+    """A request held by a latency fault, whose client gave up, was carried out after the
+    reset: in the next test's fresh data, and in its journal."""
+    import threading
+
+    created = "/v1/api/workspaces/create"
+    mockserver.faults.add(path=created, latency_ms=5000)
+    answers: list[requests.Response] = []
+    held = threading.Thread(target=lambda: answers.append(requests.post(
+        f"{mockserver.url}{created}", json={"workspace_name": "from-the-last-test"},
+        headers=mockserver.wallaroo_headers(), timeout=10)))
+    held.start()
+    deadline = time.monotonic() + 5
+    while not mockserver.faults.rules()[0].fired and time.monotonic() < deadline:  # held now
+        time.sleep(0.02)
+    started = time.perf_counter()
+    mockserver.reset()  # what the fixture does before the next test
+    held.join(10)
+    assert time.perf_counter() - started < 2, "the reset released it at once"
+    answer = answers[0]
+    assert answer.status_code == 503 and answer.json() == {
+        "msg": "The mock server was reset while a latency fault held this request; it was not carried out.",
+        "code": 503}
+    names = [w["name"] for w in mockserver.session("wallaroo").post(LIST, json={}).json()["workspaces"]]
+    assert "from-the-last-test" not in names
+    assert mockserver.journal.count(path=created) == 0
+
+
+def test_clearing_the_faults_alone_lets_held_requests_go_on(mockserver):
+    """Without a reset the data is the same test's: a released request is carried out."""
+    import threading
+
+    created = "/v1/api/workspaces/create"
+    mockserver.faults.add(path=created, latency_ms=5000)
+    answers: list[requests.Response] = []
+    held = threading.Thread(target=lambda: answers.append(requests.post(
+        f"{mockserver.url}{created}", json={"workspace_name": "released"},
+        headers=mockserver.wallaroo_headers(), timeout=10)))
+    held.start()
+    deadline = time.monotonic() + 5
+    while not mockserver.faults.rules()[0].fired and time.monotonic() < deadline:
+        time.sleep(0.02)
+    mockserver.faults.clear()
+    held.join(10)
+    assert answers[0].status_code == 200, answers[0].text
+    assert mockserver.journal.count(path=created) == 1
+
+
 def test_modelarts_sdk_sees_an_injected_error_as_its_own_exception(mockserver):
     from huaweicloudsdkcore.exceptions.exceptions import ServerResponseException
     from huaweicloudsdkmodelarts.v1 import ListWorkspaceRequest
