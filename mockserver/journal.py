@@ -25,7 +25,7 @@ import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from .matching import CONTROL_PREFIX as _CONTROL_PREFIX
 from .matching import MAX_PATTERN_LENGTH, PathPattern, compile_pattern, is_control_path, path_matches
@@ -180,12 +180,23 @@ def json_subset_diff(expected: Any, actual: Any, path: str = "json") -> list[str
 
 
 def _split_path(path: str | None, query: dict[str, str] | None) -> tuple[str | None, dict[str, str] | None]:
-    """``/x?a=1`` as path ``/x`` and query ``{"a": "1"}`` (merged with an explicit query)."""
+    """``/x?a=1`` as path ``/x`` and query ``{"a": "1"}`` (merged with an explicit query).
+
+    ``?`` is also the glob for one character (``/workspaces/l?st``): it starts a query only
+    where what follows reads as one (``name=value`` pairs whose names hold no ``/``, ``?``
+    or ``*``).
+    """
     if path is None or "?" not in path:
         return path, query
-    parts = urlsplit(path)
-    parsed = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
-    return parts.path, {**parsed, **(query or {})}
+    at = path.find("?")
+    while at != -1:
+        rest = path[at + 1:]
+        if "=" in rest and not any(not key or set(key) & set("/?*") for key, _, _ in
+                                   (part.partition("=") for part in rest.split("&"))):
+            parsed = {key: values[-1] for key, values in parse_qs(rest, keep_blank_values=True).items()}
+            return path[:at], {**parsed, **(query or {})}
+        at = path.find("?", at + 1)
+    return path, query
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,21 @@ def test_find_by_query_headers_form_and_status():
     assert journal.count(status=401) == 1
 
 
+def test_a_question_mark_is_one_character_unless_a_query_follows():
+    """``/workspaces/l?st`` was read as the path ``/workspaces/l`` with the query ``st``, so
+    ``assert_not_called`` passed for a request that was made."""
+    journal = Journal()
+    record(journal, "POST", "/v1/api/workspaces/list")
+    record(journal, "GET", "/v1/p/workspaces", query="name=x")
+    assert journal.count("POST", "/v1/api/workspaces/l?st") == 1
+    assert journal.count(path="/v1/api/workspaces/??st") == 1
+    with pytest.raises(AssertionError):
+        journal.assert_not_called("POST", "/v1/api/workspaces/l?st")
+    assert journal.count("GET", "/v1/p/workspace?/?name=x") == 0, "a ? followed by a / is a glob"
+    assert journal.count("GET", "/v1/p/workspace??name=x") == 1, "the glob, then the query"
+    assert journal.count("GET", "/v1/?/workspaces?name=x") == 1
+
+
 def test_unknown_criteria_are_a_type_error():
     with pytest.raises(TypeError, match="unknown request criteria: body"):
         Journal().find(body="x")
