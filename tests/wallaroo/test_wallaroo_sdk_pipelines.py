@@ -216,3 +216,46 @@ def test_uploads_are_refused_in_the_sdk_s_own_error(mockserver, connect, tmp_pat
     headers = {"Authorization": f"Bearer {mockserver.wallaroo.issue_token('admin')}"}
     listed = requests.post(f"{mockserver.url}/v1/api/models/list", json={}, headers=headers).json()
     assert listed == {"models": []}  # nothing stored
+
+
+# == a model with two named inputs ======================================================================
+def two_input_model(path) -> str:
+    """Inputs ``a`` (INT64 [None, 2]) and ``b`` (FLOAT [None]); outputs ``x`` = a, ``y`` = b."""
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["a"], ["x"]), helper.make_node("Identity", ["b"], ["y"])], "two-inputs",
+        [helper.make_tensor_value_info("a", TensorProto.INT64, [None, 2]),
+         helper.make_tensor_value_info("b", TensorProto.FLOAT, [None])],
+        [helper.make_tensor_value_info("x", TensorProto.INT64, [None, 2]),
+         helper.make_tensor_value_info("y", TensorProto.FLOAT, [None])])
+    onnx.save(helper.make_model(graph), str(path))
+    return str(path)
+
+
+@pytest.fixture
+def two_inputs(workspace, tmp_path):
+    """A deployed pipeline ``rp`` with the two-input model ``rm``."""
+    wl, _ = workspace
+    model = wl.upload_model("rm", two_input_model(tmp_path / "rm.onnx"), framework=Framework.ONNX)
+    pipeline = wl.build_pipeline("rp").add_model_step(model)
+    pipeline.deploy()
+    return pipeline
+
+
+def test_inference_names_the_inputs_the_model_misses(two_inputs):
+    with pytest.raises(InferenceError, match=r"\[400\] model 'rm' needs the input columns 'a', 'b'; missing: "
+                                             r"'a', 'b' \(given: 'zz'\) \(source: engine"):
+        two_inputs.infer(pd.DataFrame({"zz": [[1, 2]]}))
+    with pytest.raises(InferenceError, match=r"missing: 'b' \(given: 'a'\)"):
+        two_inputs.infer(pd.DataFrame({"a": [[1, 2]]}))
+
+
+def test_extra_input_columns_are_answered_back_but_not_fed_to_the_model(two_inputs):
+    frame = two_inputs.infer(pd.DataFrame({"note": ["first"], "b": [0.5], "a": [[1, 2]]}))
+    assert sorted(frame.columns) == ["anomaly.count", "in.a", "in.b", "in.note", "out.x", "out.y", "time"]
+    assert frame["out.x"].tolist() == [[1, 2]] and frame["out.y"].tolist() == [[0.5]]
+
+
+def test_a_type_error_names_the_models_input(two_inputs):
+    with pytest.raises(InferenceError, match=r"\[400\] model 'rm' expects numbers for its input 'a', got 'foo'"):
+        two_inputs.infer(pd.DataFrame({"a": [["foo", "bar"]], "b": [1.0]}))
+
