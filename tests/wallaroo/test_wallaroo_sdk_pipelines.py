@@ -259,3 +259,11 @@ def test_a_type_error_names_the_models_input(two_inputs):
     with pytest.raises(InferenceError, match=r"\[400\] model 'rm' expects numbers for its input 'a', got 'foo'"):
         two_inputs.infer(pd.DataFrame({"a": [["foo", "bar"]], "b": [1.0]}))
 
+
+
+def test_arrow_outputs_are_lists_of_not_null_items_of_the_outputs_type(two_inputs):
+    table = two_inputs.infer(pa.Table.from_pandas(pd.DataFrame({"a": [[1, 2]], "b": [0.5]})))
+    assert str(table.schema.field("out.x").type) == "list<inner: int64 not null>"
+    assert str(table.schema.field("out.y").type) == "list<inner: float not null>"
+    assert not table.schema.field("out.x").nullable and not table.schema.field("out.y").nullable
+    assert table.column("out.x").to_pylist() == [[1, 2]] and table.column("out.y").to_pylist() == [[0.5]]

@@ -312,9 +312,11 @@ def records(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, shape:
 
 
 def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, shape: Shape,
-               metadata: dict[str, Any]) -> bytes:
+               metadata: dict[str, Any], tensors: tuple[Tensor, ...] = ()) -> bytes:
     """The Arrow answer: ``time`` int64 ms, the input columns as they came, ``out.*`` lists of
-    float (not null), ``anomaly.count`` uint32 (the recorded types)."""
+    the outputs' types (``tensors``: the last model's outputs), items and lists not null,
+    ``anomaly.count`` uint32 (the recorded types)."""
+    dtypes = {tensor.name: tensor.dtype for tensor in tensors}
     import pyarrow as pa
 
     sep = shape.separator if shape.separator is not None else "."
@@ -329,7 +331,7 @@ def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, sha
         for name in outputs[0]:
             values = [out.get(name) for out in outputs]
             try:
-                columns[f"out{sep}{name}"] = _out_array(pa, values)
+                columns[f"out{sep}{name}"] = _out_array(pa, values, dtypes.get(name))
                 required.add(f"out{sep}{name}")
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as error:
                 raise errors.InferenceFailed(f"Internal processing error: output '{name}' cannot be written as "
@@ -350,8 +352,22 @@ def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, sha
     return sink.getvalue()
 
 
-def _out_array(pa: Any, values: list[Any]) -> Any:
-    if all(isinstance(v, list) and all(isinstance(x, float) for x in _flat(v)) for v in values):
-        inner = pa.field("inner", pa.float32(), nullable=False)
-        return pa.array([_flat(v) for v in values], type=pa.list_(inner))
-    return pa.array(values)
+#: the Arrow element type of each model output type (float16 is written as float: the
+#: engine's recorded float outputs are float32, and Python floats do not convert to half)
+_ARROW_TYPES = {"float": "float32", "float16": "float32", "bfloat16": "float32", "double": "float64",
+                "bool": "bool_", "string": "string", **{name: name for name in _INTEGER_TYPES}}
+
+
+def _out_array(pa: Any, values: list[Any], dtype: str | None) -> Any:
+    """Recorded: every output is ``list<inner: T not null>``; T is the model output's type,
+    or what the values hold when a registered rule answered under another name."""
+    if not all(isinstance(v, list) for v in values):
+        return pa.array(values)  # a registered rule's scalars: written as they are
+    rows = [_flat(v) for v in values]
+    if dtype in _ARROW_TYPES:
+        item_type = getattr(pa, _ARROW_TYPES[dtype])()
+    else:
+        item_type = pa.array([item for row in rows for item in row]).type
+        if pa.types.is_null(item_type):  # only empty lists: the recorded float
+            item_type = pa.float32()
+    return pa.array(rows, type=pa.list_(pa.field("inner", item_type, nullable=False)))
