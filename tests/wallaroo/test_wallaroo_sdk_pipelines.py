@@ -218,6 +218,17 @@ def test_uploads_are_refused_in_the_sdk_s_own_error(mockserver, connect, tmp_pat
     assert listed == {"models": []}  # nothing stored
 
 
+
+def test_a_file_of_another_type_is_refused_and_nothing_is_stored(connect, tmp_path):
+    wl = connect()
+    path = tmp_path / "notes.txt"
+    path.write_text("not a model")
+    with pytest.raises(ModelUploadError, match=r"Model failed to upload: \[400\] Bad request: The provided file needs "
+                                               r"to be a \.zip, \.pt, \.onnx, \.h5, or \.pkl file\."):
+        wl.upload_model("txtmodel", str(path), framework=Framework.ONNX)
+    assert list(wl.list_models()) == []
+    assert wl.upload_model("upper", onnx_model(tmp_path / "UPPER.ONNX"), framework=Framework.ONNX).status() == "ready"
+
 # == a model with two named inputs ======================================================================
 def two_input_model(path) -> str:
     """Inputs ``a`` (INT64 [None, 2]) and ``b`` (FLOAT [None]); outputs ``x`` = a, ``y`` = b."""
