@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from pathlib import Path
 
 import onnx
 import pandas as pd
@@ -20,6 +21,7 @@ import pytest
 import requests
 import wallaroo
 from conftest import graphql_operations
+from graphql.error import GraphQLError
 from onnx import TensorProto, helper
 from wallaroo.exceptions import InferenceError, ModelUploadError
 from wallaroo.framework import Framework
@@ -278,3 +280,39 @@ def test_arrow_outputs_are_lists_of_not_null_items_of_the_outputs_type(two_input
     assert str(table.schema.field("out.y").type) == "list<inner: float not null>"
     assert not table.schema.field("out.x").nullable and not table.schema.field("out.y").nullable
     assert table.column("out.x").to_pylist() == [[1, 2]] and table.column("out.y").to_pylist() == [[0.5]]
+
+
+# == what the mock does not serve (docs/wallaroo.md section 7) ===========================================
+def not_served_text() -> str:
+    """The "Not served" part of docs/wallaroo.md section 7."""
+    text = (Path(__file__).parents[2] / "docs" / "wallaroo.md").read_text(encoding="utf-8")
+    section = text.split("\n## 7. ", 1)[1].split("\n## ", 1)[0]
+    return section.split("\n- Not served", 1)[1]
+
+
+def test_section_7_names_as_not_served_only_paths_the_mock_does_not_serve(mockserver):
+    paths = set(re.findall(r"`(/v1/api/[a-z_/]+)`", not_served_text()))
+    assert paths == {"/v1/api/plateau/get_topic_name", "/v1/api/pipelines/get_version", "/v1/api/pipelines/publish"}
+    headers = {"Authorization": f"Bearer {mockserver.wallaroo.issue_token('developer@example.com')}"}
+    for path in paths:
+        answer = requests.post(f"{mockserver.url}{path}", json={}, headers=headers)
+        assert answer.status_code == 404 and answer.json()["msg"] == f"No route for POST {path}.", path
+
+
+def test_sdk_calls_the_mock_does_not_serve_fail_as_section_7_says(workspace, tmp_path):
+    wl, _ = workspace
+    model = wl.upload_model("ccfraud", onnx_model(tmp_path / "c.onnx"), framework=Framework.ONNX)
+    pipeline = wl.build_pipeline("ccfraudpipeline").add_model_step(model)
+    pipeline.deploy()
+    documented = not_served_text()
+    calls = [("`pipeline.logs()`", pipeline.logs, KeyError, "topic_name"),
+             ("`pipeline.get_pipeline_configuration()`", pipeline.get_pipeline_configuration, Exception,
+              "Failed to get pipeline version"),
+             ("`wl.create_tag(...)`", lambda: wl.create_tag("t"), GraphQLError,
+              "Cannot query field 'insert_tag' on type 'mutation_root'"),
+             ("`wl.list_tags()`", wl.list_tags, GraphQLError, "Cannot query field 'tag' on type 'query_root'"),
+             ("`pipeline.publish()`", pipeline.publish, Exception, "Failed to publish pipeline")]
+    for call, run, error, message in calls:
+        assert call in documented
+        with pytest.raises(error, match=re.escape(message)):
+            run()
