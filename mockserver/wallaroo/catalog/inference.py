@@ -204,15 +204,21 @@ def _zeros(tensor: Tensor) -> list[Any]:
     return _typed([0] * (tensor.per_row() or 1), tensor) or []
 
 
-def default_outputs(fed: dict[str, Any], outputs: tuple[Tensor, ...]) -> dict[str, Any]:
+def default_outputs(fed: dict[str, Any], step: StepModel) -> dict[str, Any]:
     """The documented default rule: output *i* echoes input *i* when the shape and type
-    allow, else zeros."""
-    columns = list(fed.values())
+    allow, else zeros. A model of unknown signature has one float input (the fallback), so a
+    string it cannot echo is a type error there, named by its column."""
+    names = list(fed)
     answer = {}
-    for index, tensor in enumerate(outputs):
+    for index, tensor in enumerate(step.outputs):
         expected = tensor.per_row()
-        source = _flat(columns[min(index, len(columns) - 1)]) if columns else []
-        echoed = _typed(source, tensor) if source and (expected is None or len(source) == expected) else None
+        column = names[min(index, len(names) - 1)] if names else None
+        source = _flat(fed[column]) if column is not None else []
+        fits = bool(source) and (expected is None or len(source) == expected)
+        echoed = _typed(source, tensor) if fits else None
+        if fits and echoed is None and step.inputs == FALLBACK_INPUTS:
+            value = next(v for v in source if isinstance(v, str) and not _is_number(v))
+            raise errors.InferenceInputType(step.name, str(column), value)
         answer[tensor.name] = echoed if echoed is not None else _zeros(tensor)
     return answer
 
@@ -257,7 +263,7 @@ def run(batch: Batch, steps: list[StepModel], pipeline_rule: InferenceRule | Non
         for step in steps:
             fed = model_inputs(current, step)  # checked before a registered rule too: the engine checks first
             answer = _apply(step.rule, current, step.outputs)
-            current = answer if answer is not None else default_outputs(fed, step.outputs)
+            current = answer if answer is not None else default_outputs(fed, step)
         results.append(current)
     return results
 
@@ -316,9 +322,9 @@ def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, sha
     """The Arrow answer: ``time`` int64 ms, the input columns as they came, ``out.*`` lists of
     the outputs' types (``tensors``: the last model's outputs), items and lists not null,
     ``anomaly.count`` uint32 (the recorded types)."""
-    dtypes = {tensor.name: tensor.dtype for tensor in tensors}
     import pyarrow as pa
 
+    dtypes = {tensor.name: tensor.dtype for tensor in tensors}
     sep = shape.separator if shape.separator is not None else "."
     columns: dict[str, Any] = {}
     required: set[str] = set()  # the recorded not-null columns
