@@ -123,6 +123,23 @@ def test_a_file_that_is_not_onnx_answers_under_the_fallback_output_name(mockserv
     assert record["out.output"] == [1.0, 2.0]
 
 
+def test_a_model_of_unknown_signature_names_the_column_it_cannot_echo(mockserver):
+    answer = Deployed(mockserver, content=b"not a model").infer([{"tensor": ["1.5", "foo"]}])
+    assert answer.status_code == 400 and answer.json()["error"] == (
+        "model 'ccfraud' expects numbers for its input 'tensor', got 'foo'")
+
+
+def test_a_one_input_model_takes_a_lone_column_of_any_name_else_its_inputs_name(mockserver):
+    deployed = Deployed(mockserver)  # its input is 'tensor'
+    assert deployed.infer([{"dense_input": [1, 2, 3]}]).json()[0]["out.dense_1"] == [1.0, 2.0, 3.0]
+    (record,) = deployed.infer([{"note": "n", "tensor": [1, 2, 3]}]).json()
+    assert record["out.dense_1"] == [1.0, 2.0, 3.0] and record["in.note"] == "n"  # extras: answered, not fed
+    answer = deployed.infer([{"x": [1, 2, 3], "y": [1]}])
+    assert answer.status_code == 400 and answer.json() == {
+        "code": 400, "status": "error", "source": "engine",
+        "error": "model 'ccfraud' needs the input columns 'tensor'; missing: 'tensor' (given: 'x', 'y')"}
+
+
 def test_registered_outputs_and_functions_through_the_python_api(mockserver):
     deployed = Deployed(mockserver)
     catalog = mockserver.wallaroo.catalog

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from pathlib import Path
 
 import onnx
 import pandas as pd
@@ -20,6 +21,7 @@ import pytest
 import requests
 import wallaroo
 from conftest import graphql_operations
+from graphql.error import GraphQLError
 from onnx import TensorProto, helper
 from wallaroo.exceptions import InferenceError, ModelUploadError
 from wallaroo.framework import Framework
@@ -216,3 +218,101 @@ def test_uploads_are_refused_in_the_sdk_s_own_error(mockserver, connect, tmp_pat
     headers = {"Authorization": f"Bearer {mockserver.wallaroo.issue_token('admin')}"}
     listed = requests.post(f"{mockserver.url}/v1/api/models/list", json={}, headers=headers).json()
     assert listed == {"models": []}  # nothing stored
+
+
+
+def test_a_file_of_another_type_is_refused_and_nothing_is_stored(connect, tmp_path):
+    wl = connect()
+    path = tmp_path / "notes.txt"
+    path.write_text("not a model")
+    with pytest.raises(ModelUploadError, match=r"Model failed to upload: \[400\] Bad request: The provided file needs "
+                                               r"to be a \.zip, \.pt, \.onnx, \.h5, or \.pkl file\."):
+        wl.upload_model("txtmodel", str(path), framework=Framework.ONNX)
+    assert list(wl.list_models()) == []
+    assert wl.upload_model("upper", onnx_model(tmp_path / "UPPER.ONNX"), framework=Framework.ONNX).status() == "ready"
+
+# == a model with two named inputs ======================================================================
+def two_input_model(path) -> str:
+    """Inputs ``a`` (INT64 [None, 2]) and ``b`` (FLOAT [None]); outputs ``x`` = a, ``y`` = b."""
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["a"], ["x"]), helper.make_node("Identity", ["b"], ["y"])], "two-inputs",
+        [helper.make_tensor_value_info("a", TensorProto.INT64, [None, 2]),
+         helper.make_tensor_value_info("b", TensorProto.FLOAT, [None])],
+        [helper.make_tensor_value_info("x", TensorProto.INT64, [None, 2]),
+         helper.make_tensor_value_info("y", TensorProto.FLOAT, [None])])
+    onnx.save(helper.make_model(graph), str(path))
+    return str(path)
+
+
+@pytest.fixture
+def two_inputs(workspace, tmp_path):
+    """A deployed pipeline ``rp`` with the two-input model ``rm``."""
+    wl, _ = workspace
+    model = wl.upload_model("rm", two_input_model(tmp_path / "rm.onnx"), framework=Framework.ONNX)
+    pipeline = wl.build_pipeline("rp").add_model_step(model)
+    pipeline.deploy()
+    return pipeline
+
+
+def test_inference_names_the_inputs_the_model_misses(two_inputs):
+    with pytest.raises(InferenceError, match=r"\[400\] model 'rm' needs the input columns 'a', 'b'; missing: "
+                                             r"'a', 'b' \(given: 'zz'\) \(source: engine"):
+        two_inputs.infer(pd.DataFrame({"zz": [[1, 2]]}))
+    with pytest.raises(InferenceError, match=r"missing: 'b' \(given: 'a'\)"):
+        two_inputs.infer(pd.DataFrame({"a": [[1, 2]]}))
+
+
+def test_extra_input_columns_are_answered_back_but_not_fed_to_the_model(two_inputs):
+    frame = two_inputs.infer(pd.DataFrame({"note": ["first"], "b": [0.5], "a": [[1, 2]]}))
+    assert sorted(frame.columns) == ["anomaly.count", "in.a", "in.b", "in.note", "out.x", "out.y", "time"]
+    assert frame["out.x"].tolist() == [[1, 2]] and frame["out.y"].tolist() == [[0.5]]
+
+
+def test_a_type_error_names_the_models_input(two_inputs):
+    with pytest.raises(InferenceError, match=r"\[400\] model 'rm' expects numbers for its input 'a', got 'foo'"):
+        two_inputs.infer(pd.DataFrame({"a": [["foo", "bar"]], "b": [1.0]}))
+
+
+
+def test_arrow_outputs_are_lists_of_not_null_items_of_the_outputs_type(two_inputs):
+    table = two_inputs.infer(pa.Table.from_pandas(pd.DataFrame({"a": [[1, 2]], "b": [0.5]})))
+    assert str(table.schema.field("out.x").type) == "list<inner: int64 not null>"
+    assert str(table.schema.field("out.y").type) == "list<inner: float not null>"
+    assert not table.schema.field("out.x").nullable and not table.schema.field("out.y").nullable
+    assert table.column("out.x").to_pylist() == [[1, 2]] and table.column("out.y").to_pylist() == [[0.5]]
+
+
+# == what the mock does not serve (docs/wallaroo.md section 7) ===========================================
+def not_served_text() -> str:
+    """The "Not served" part of docs/wallaroo.md section 7."""
+    text = (Path(__file__).parents[2] / "docs" / "wallaroo.md").read_text(encoding="utf-8")
+    section = text.split("\n## 7. ", 1)[1].split("\n## ", 1)[0]
+    return section.split("\n- Not served", 1)[1]
+
+
+def test_section_7_names_as_not_served_only_paths_the_mock_does_not_serve(mockserver):
+    paths = set(re.findall(r"`(/v1/api/[a-z_/]+)`", not_served_text()))
+    assert paths == {"/v1/api/plateau/get_topic_name", "/v1/api/pipelines/get_version", "/v1/api/pipelines/publish"}
+    headers = {"Authorization": f"Bearer {mockserver.wallaroo.issue_token('developer@example.com')}"}
+    for path in paths:
+        answer = requests.post(f"{mockserver.url}{path}", json={}, headers=headers)
+        assert answer.status_code == 404 and answer.json()["msg"] == f"No route for POST {path}.", path
+
+
+def test_sdk_calls_the_mock_does_not_serve_fail_as_section_7_says(workspace, tmp_path):
+    wl, _ = workspace
+    model = wl.upload_model("ccfraud", onnx_model(tmp_path / "c.onnx"), framework=Framework.ONNX)
+    pipeline = wl.build_pipeline("ccfraudpipeline").add_model_step(model)
+    pipeline.deploy()
+    documented = not_served_text()
+    calls = [("`pipeline.logs()`", pipeline.logs, KeyError, "topic_name"),
+             ("`pipeline.get_pipeline_configuration()`", pipeline.get_pipeline_configuration, Exception,
+              "Failed to get pipeline version"),
+             ("`wl.create_tag(...)`", lambda: wl.create_tag("t"), GraphQLError,
+              "Cannot query field 'insert_tag' on type 'mutation_root'"),
+             ("`wl.list_tags()`", wl.list_tags, GraphQLError, "Cannot query field 'tag' on type 'query_root'"),
+             ("`pipeline.publish()`", pipeline.publish, Exception, "Failed to publish pipeline")]
+    for call, run, error, message in calls:
+        assert call in documented
+        with pytest.raises(error, match=re.escape(message)):
+            run()

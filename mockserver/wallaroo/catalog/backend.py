@@ -40,6 +40,9 @@ FRAMEWORKS = ("onnx", "tensorflow", "python", "keras", "sklearn", "pytorch", "xg
               "hugging-face-text-generation", "custom", "mlflow", "vllm", "llamacpp", "openvino")
 _PIPELINE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")
+#: the file types the recorded upload error lists (that the name's extension is what is
+#: checked is inferred; upper case is accepted)
+UPLOAD_EXTENSIONS = (".zip", ".pt", ".onnx", ".h5", ".pkl")
 
 
 def stable_uuid(kind: str, number: int) -> str:
@@ -136,7 +139,7 @@ class Catalog:
                 raise errors.InvalidModelName(upload.name)
             if upload.framework not in FRAMEWORKS:
                 raise errors.UnknownFramework(upload.framework, FRAMEWORKS)
-            if not upload.data:
+            if not upload.data or not upload.file_name.lower().endswith(UPLOAD_EXTENSIONS):
                 raise errors.FileRequired()
             if upload.framework == "onnx":
                 inputs, outputs = onnx_io.read_signature(upload.data)

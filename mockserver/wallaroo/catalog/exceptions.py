@@ -176,6 +176,28 @@ class InferenceBadInput(InferenceError):
         super().__init__(reason)
 
 
+class InferenceMissingInputs(InferenceError):
+    """A model with named inputs got rows without some of them (the wording is ours)."""
+
+    status = 400
+
+    def __init__(self, model: str, inputs: list[str], missing: list[str], given: list[str]) -> None:
+        def quoted(names: list[str]) -> str:
+            return ", ".join(f"'{name}'" for name in names)
+
+        super().__init__(f"model '{model}' needs the input columns {quoted(inputs)}; missing: {quoted(missing)} "
+                         f"(given: {quoted(given)})")
+
+
+class InferenceInputType(InferenceError):
+    """A number input got a value that is not a number (the wording is ours)."""
+
+    status = 400
+
+    def __init__(self, model: str, input_name: str, value: str) -> None:
+        super().__init__(f"model '{model}' expects numbers for its input '{input_name}', got '{value}'")
+
+
 class InferenceUnauthorized(InferenceError):
     status = 401
     source = "platform"

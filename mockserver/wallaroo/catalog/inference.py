@@ -9,12 +9,14 @@ ms), ``in.<column>``, ``out.<output>`` and ``anomaly.count`` per row, flattened 
 ``metadata``) without it.
 
 Outputs (docs/wallaroo.md, "Inference outputs"): a pipeline's steps run in order, each
-model step turning its input row into one value per model output, by the first of
-1. the pipeline's registered rule, 2. the model's registered rule, 3. the default rule:
-output *i* echoes input column *i* (the last column when there are fewer) when its number
-of elements fits the output's declared shape, else zeros of the declared shape (one zero
-when the shape is unknown). Values are flat lists of numbers (``float`` outputs as
-floats, integer outputs as ints). pyarrow is imported for Arrow bodies only.
+model step first checking the row against the model's inputs (names and number types,
+``model_inputs``), then turning it into one value per model output, by the first of
+1. the pipeline's registered rule (no model runs, nothing is checked), 2. the model's
+registered rule, 3. the default rule: output *i* echoes model input *i* (the last input
+when there are fewer) when its number of elements fits the output's declared shape and
+its values the output's type, else zeros of the declared shape (one zero when the shape is
+unknown). Values are flat lists of the output's type (``float`` outputs as floats, integer
+outputs as ints). pyarrow is imported for Arrow bodies only.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from typing import Any, Callable
 
 from ...validation import parse_json
 from . import exceptions as errors
+from .onnx_io import FALLBACK_INPUTS
 from .records import InferenceRule, Tensor, thaw
 
 #: a registered function: one input row (column -> value) -> {output name: value}
 RowFunction = Callable[[dict[str, Any]], dict[str, Any]]
 _INTEGER_TYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+_NUMBER_TYPES = _INTEGER_TYPES + ("float", "double", "float16", "bfloat16", "bool")
 #: the most rows one request may carry (the body cap bounds the bytes; this the work)
 MAX_ROWS = 100_000
 
@@ -229,44 +233,87 @@ def _flat(value: Any) -> list[Any]:
     return flat
 
 
-def _typed(values: list[Any], tensor: Tensor, model: str) -> list[Any]:
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def model_inputs(row: dict[str, Any], step: StepModel) -> dict[str, Any]:
+    """What the model is fed from one row, by input name, in the model's order: the engine's
+    check of input names and types. A model with one input takes a lone column whatever its
+    name (the tutorials send ``tensor`` to ccfraud's ``dense_input``); otherwise each input
+    needs a column of its name, and other columns are not fed (they are answered back under
+    ``in.*``). A model whose signature is unknown (the fallback) is fed the row as sent."""
+    if step.inputs == FALLBACK_INPUTS:
+        return dict(row)
+    if len(step.inputs) == 1 and len(row) == 1:
+        fed = {step.inputs[0].name: next(iter(row.values()))}
+    else:
+        missing = [tensor.name for tensor in step.inputs if tensor.name not in row]
+        if missing:
+            raise errors.InferenceMissingInputs(step.name, [tensor.name for tensor in step.inputs], missing, list(row))
+        fed = {tensor.name: row[tensor.name] for tensor in step.inputs}
+    for tensor in step.inputs:
+        if tensor.dtype in _NUMBER_TYPES:
+            for item in _flat(fed[tensor.name]):
+                if isinstance(item, str) and not _is_number(item):
+                    raise errors.InferenceInputType(step.name, tensor.name, item)
+    return fed
+
+
+def _typed(values: list[Any], tensor: Tensor) -> list[Any] | None:
+    """``values`` as the output's element type; None when one is not a number a number
+    output can hold (the echo does not fit then)."""
     if tensor.dtype == "string":
         return [str(v) for v in values]
-    integer = tensor.dtype in _INTEGER_TYPES or tensor.dtype == "bool"
-    typed = []
+    typed: list[Any] = []
     for v in values:
         if isinstance(v, str):
-            try:
-                v = float(v)
-            except ValueError:
-                raise errors.InferenceBadInput(f"model '{model}' expects numbers for '{tensor.name}', got '{v}'") \
-                    from None
+            if not _is_number(v):
+                return None
+            v = float(v)
         if isinstance(v, float) and not math.isfinite(v):
             v = 0.0
-        typed.append(int(v) if integer else float(v))
+        if tensor.dtype == "bool":
+            typed.append(bool(v))
+        elif tensor.dtype in _INTEGER_TYPES:
+            typed.append(int(v))
+        else:
+            typed.append(float(v))
     return typed
 
 
-def default_outputs(row: dict[str, Any], outputs: tuple[Tensor, ...], model: str) -> dict[str, Any]:
-    """The documented default rule (echo when the shape allows, else zeros)."""
-    columns = list(row.values())
+def _zeros(tensor: Tensor) -> list[Any]:
+    return _typed([0] * (tensor.per_row() or 1), tensor) or []
+
+
+def default_outputs(fed: dict[str, Any], step: StepModel) -> dict[str, Any]:
+    """The documented default rule: output *i* echoes input *i* when the shape and type
+    allow, else zeros. A model of unknown signature has one float input (the fallback), so a
+    string it cannot echo is a type error there, named by its column."""
+    names = list(fed)
     answer = {}
-    for index, tensor in enumerate(outputs):
+    for index, tensor in enumerate(step.outputs):
         expected = tensor.per_row()
-        source = _flat(columns[min(index, len(columns) - 1)]) if columns else []
-        if source and (expected is None or len(source) == expected):
-            answer[tensor.name] = _typed(source, tensor, model)
-        else:
-            answer[tensor.name] = _typed([0] * (expected or 1), tensor, model)
+        column = names[min(index, len(names) - 1)] if names else None
+        source = _flat(fed[column]) if column is not None else []
+        fits = bool(source) and (expected is None or len(source) == expected)
+        echoed = _typed(source, tensor) if fits else None
+        if fits and echoed is None and step.inputs == FALLBACK_INPUTS:
+            value = next(v for v in source if isinstance(v, str) and not _is_number(v))
+            raise errors.InferenceInputType(step.name, str(column), value)
+        answer[tensor.name] = echoed if echoed is not None else _zeros(tensor)
     return answer
 
 
-def zero_outputs(outputs: tuple[Tensor, ...], model: str) -> dict[str, Any]:
-    return {tensor.name: _typed([0] * (tensor.per_row() or 1), tensor, model) for tensor in outputs}
+def zero_outputs(outputs: tuple[Tensor, ...]) -> dict[str, Any]:
+    return {tensor.name: _zeros(tensor) for tensor in outputs}
 
 
-def _apply(rule: InferenceRule | None, row: dict[str, Any], outputs: tuple[Tensor, ...],
-           model: str) -> dict[str, Any] | None:
+def _apply(rule: InferenceRule | None, row: dict[str, Any], outputs: tuple[Tensor, ...]) -> dict[str, Any] | None:
     """A registered rule's answer for one row; None: no rule (fall through)."""
     if rule is not None and rule.function is not None:
         try:
@@ -283,7 +330,7 @@ def _apply(rule: InferenceRule | None, row: dict[str, Any], outputs: tuple[Tenso
     if rule.kind == "outputs":
         return thaw(rule.outputs)  # type: ignore[no-any-return]
     if rule.kind == "zeros":
-        return zero_outputs(outputs, model)
+        return zero_outputs(outputs)
     if rule.kind == "echo":
         return {f"{name}": value for name, value in row.items()}
     raise errors.InferenceFailed(f"Internal processing error: the inference rule '{rule.kind}' is not available")
@@ -300,14 +347,15 @@ def run(batch: Batch, steps: list[StepModel], pipeline_rule: InferenceRule | Non
                 f"{MAX_OUTPUT_VALUES} output values per request ({len(batch.rows)} rows sent)")
     results = []
     for row in batch.rows:
-        pipeline_answer = _apply(pipeline_rule, row, steps[-1].outputs if steps else (), "pipeline")
+        pipeline_answer = _apply(pipeline_rule, row, steps[-1].outputs if steps else ())
         if pipeline_answer is not None:
             results.append(pipeline_answer)
             continue
         current: dict[str, Any] = dict(row)
         for step in steps:
-            answer = _apply(step.rule, current, step.outputs, step.name)
-            current = answer if answer is not None else default_outputs(current, step.outputs, step.name)
+            fed = model_inputs(current, step)  # checked before a registered rule too: the engine checks first
+            answer = _apply(step.rule, current, step.outputs)
+            current = answer if answer is not None else default_outputs(fed, step)
         results.append(current)
     return results
 
@@ -362,11 +410,13 @@ def records(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, shape:
 
 
 def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, shape: Shape,
-               metadata: dict[str, Any]) -> bytes:
+               metadata: dict[str, Any], tensors: tuple[Tensor, ...] = ()) -> bytes:
     """The Arrow answer: ``time`` int64 ms, the input columns as they came, ``out.*`` lists of
-    float (not null), ``anomaly.count`` uint32 (the recorded types)."""
+    the outputs' types (``tensors``: the last model's outputs), items and lists not null,
+    ``anomaly.count`` uint32 (the recorded types)."""
     import pyarrow as pa
 
+    dtypes = {tensor.name: tensor.dtype for tensor in tensors}
     sep = shape.separator if shape.separator is not None else "."
     columns: dict[str, Any] = {}
     required: set[str] = set()  # the recorded not-null columns
@@ -379,7 +429,7 @@ def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, sha
         for name in outputs[0]:
             values = [out.get(name) for out in outputs]
             try:
-                columns[f"out{sep}{name}"] = _out_array(pa, values)
+                columns[f"out{sep}{name}"] = _out_array(pa, values, dtypes.get(name))
                 required.add(f"out{sep}{name}")
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as error:
                 raise errors.InferenceFailed(f"Internal processing error: output '{name}' cannot be written as "
@@ -400,8 +450,22 @@ def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, sha
     return sink.getvalue()
 
 
-def _out_array(pa: Any, values: list[Any]) -> Any:
-    if all(isinstance(v, list) and all(isinstance(x, float) for x in _flat(v)) for v in values):
-        inner = pa.field("inner", pa.float32(), nullable=False)
-        return pa.array([_flat(v) for v in values], type=pa.list_(inner))
-    return pa.array(values)
+#: the Arrow element type of each model output type (float16 is written as float: the
+#: engine's recorded float outputs are float32, and Python floats do not convert to half)
+_ARROW_TYPES = {"float": "float32", "float16": "float32", "bfloat16": "float32", "double": "float64",
+                "bool": "bool_", "string": "string", **{name: name for name in _INTEGER_TYPES}}
+
+
+def _out_array(pa: Any, values: list[Any], dtype: str | None) -> Any:
+    """Recorded: every output is ``list<inner: T not null>``; T is the model output's type,
+    or what the values hold when a registered rule answered under another name."""
+    if not all(isinstance(v, list) for v in values):
+        return pa.array(values)  # a registered rule's scalars: written as they are
+    rows = [_flat(v) for v in values]
+    if dtype in _ARROW_TYPES:
+        item_type = getattr(pa, _ARROW_TYPES[dtype])()
+    else:
+        item_type = pa.array([item for row in rows for item in row]).type
+        if pa.types.is_null(item_type):  # only empty lists: the recorded float
+            item_type = pa.float32()
+    return pa.array(rows, type=pa.list_(pa.field("inner", item_type, nullable=False)))

@@ -149,8 +149,10 @@ def pipelines_infer(name: str, pipeline_name: str) -> Response:
             batch = inference.decode_wallaroo_json(body)
         outputs = inference.run(batch, steps, rule)
         if data_format == "arrow":
-            return Response(inference.arrow_file(batch, outputs, time_ms=time_ms, shape=shape, metadata=metadata),
-                            status=200, content_type="application/vnd.apache.arrow.file")
+            tensors = steps[-1].outputs if steps else ()
+            return Response(inference.arrow_file(batch, outputs, time_ms=time_ms, shape=shape, metadata=metadata,
+                                                 tensors=tensors), status=200,
+                            content_type="application/vnd.apache.arrow.file")
         return ok(inference.records(batch, outputs, time_ms=time_ms, shape=shape, metadata=metadata))
 
     return catalog().infer(user, name, pipeline_name, run)  # type: ignore[no-any-return]
