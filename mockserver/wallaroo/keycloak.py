@@ -210,8 +210,10 @@ class KeycloakRealm:
             self._check_client(client)
             claims = self._refresh_claims(refresh_token, client.client_id, issuer)
             user = self.data.users.get(claims["sub"])
-            if user is None or not user.enabled:
+            if user is None:
                 raise errors.InactiveRefreshToken()
+            if not user.enabled:
+                raise errors.RefreshUserDisabled()
             scope = claims.get("scope") if isinstance(claims.get("scope"), str) else None
             return self._token_response(user, client.client_id, issuer, str(claims.get("sid") or uuid.uuid4()),
                                         tokens.granted_scope(scope))
@@ -346,8 +348,10 @@ class KeycloakRealm:
             if self.ended_sessions.ended(claims.get("sid")):
                 raise errors.UserinfoInvalidToken("User session not found or doesn't have client attached on it")
             user = self._token_user(claims)
-            if user is None or not user.enabled:
+            if user is None:
                 raise errors.UserinfoInvalidToken("User not found")
+            if not user.enabled:
+                raise errors.UserinfoUserDisabled()
             if tokens.OPENID_SCOPE not in str(claims.get("scope", "")).split():
                 raise errors.UserinfoInsufficientScope()
             return {"sub": user.id, **tokens.profile_claims(user)}
