@@ -110,6 +110,22 @@ class User:
         body["username"] = self.username
         return body
 
+    def brief_representation(self) -> dict[str, Any]:
+        """Keycloak's brief UserRepresentation (``briefRepresentation=true`` on the admin user search):
+        identity, names, flags and creation time, with ``access``; unset members are left out."""
+        body: dict[str, Any] = {"access": self.representation()["access"], "createdTimestamp": self.created_timestamp}
+        if self.email is not None:
+            body["email"] = self.email
+        body["emailVerified"] = self.email_verified
+        body["enabled"] = self.enabled
+        if self.first_name is not None:
+            body["firstName"] = self.first_name
+        body["id"] = self.id
+        if self.last_name is not None:
+            body["lastName"] = self.last_name
+        body["username"] = self.username
+        return body
+
     def export(self) -> dict[str, Any]:
         return {"id": self.id, "username": self.username, "password": self.password, "email": self.email,
                 "first_name": self.first_name, "last_name": self.last_name, "enabled": self.enabled,
