@@ -239,8 +239,11 @@ class KeycloakRealm:
                 raise errors.AccountDisabled()
             if user.required_actions:  # e.g. UPDATE_PASSWORD after an invite with require_reset
                 raise errors.AccountNotSetUp()
-            return self._token_response(user, client.client_id, issuer, str(uuid.uuid4()),
+            body = self._token_response(user, client.client_id, issuer, str(uuid.uuid4()),
                                         tokens.granted_scope(scope), nonce=nonce)
+            # users/query's lastLogin: password logins only (a refresh is no login, as recorded)
+            records.change_user(self.data, user).last_login = int(self._now() * 1000)
+            return body
 
     def refresh(self, *, client: ClientCredentials, refresh_token: str, issuer: str) -> dict[str, Any]:
         """The ``refresh_token`` grant: the session goes on with new tokens."""

@@ -92,13 +92,17 @@ SCHEMAS: dict[str, Any] = {
         "federatedIdentities": array(ANY, "Only in `users/query` answers by `user_ids`."),
         "firstName": string("Absent when unset."),
         "id": string("Keycloak user id (a UUID)."),
+        "lastLogin": nullable(integer("Only in `users/query`: epoch ms of the last password login (null when "
+                                      "never, and always null in a query by `user_ids`, as recorded).")),
         "lastName": string("Absent when unset."),
         "notBefore": integer(),
+        "realmRoles": array(string(), "Only in `users/query {}` answers, for admins: `[\"admin\"]`."),
         "requiredActions": array(string(), "e.g. `UPDATE_PASSWORD` for users invited with `require_reset`."),
         "totp": boolean("Only in the Keycloak admin API's answers."),
         "username": string(),
     }, "Keycloak's UserRepresentation.", optional=("email", "federatedIdentities", "firstName", "lastName", "totp",
-                                                    "disableableCredentialTypes", "notBefore", "requiredActions")),
+                                                    "disableableCredentialTypes", "notBefore", "requiredActions",
+                                                    "lastLogin", "realmRoles")),
     "KeycloakTokenResponse": obj({
         "access_token": string("A JWT signed RS256 with the realm key named by its `kid` (see `certs`)."),
         "expires_in": integer("Seconds (scenario setting `access_token_lifetime`, default 3600)."),
