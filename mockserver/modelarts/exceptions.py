@@ -313,6 +313,13 @@ class KeystoneProjectNotFound(KeystoneError):
         super().__init__(f"Could not find project: {project_id}.")
 
 
+class KeystoneInvalidQuery(KeystoneError):
+    """A query parameter IAM refuses (``page``/``per_page`` of ``GET /v3/projects``)."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"Invalid input for field '{name}': {reason}")
+
+
 class KeystoneMissingSubjectToken(KeystoneError):
     description = "The request is missing the X-Subject-Token header."
 

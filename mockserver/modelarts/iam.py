@@ -13,6 +13,7 @@ from .records import ACTION_LIST_IAM_USERS, Account, Caller, ModelArtsData, Proj
 
 if TYPE_CHECKING:
     from ..state import State
+    from .parsing import ProjectQuery
 
 
 class IamOperations:
@@ -215,23 +216,27 @@ class IamOperations:
             if x_project_id is not None and x_project_id != project_id:
                 raise errors.ProjectMismatch()
 
-    def list_projects(self, caller: Caller, *, name: str | None, domain_id: str | None, enabled: bool | None,
-                      base_url: str) -> list[dict[str, Any]]:
-        """``GET /v3/projects``: the projects of the caller's account (Keystone's list)."""
+    def list_projects(self, caller: Caller, query: ProjectQuery, *, base_url: str) -> list[dict[str, Any]]:
+        """``GET /v3/projects``: the projects of the caller's account (Keystone's list), filtered,
+        then paged as IAM does (``page`` counts from 1)."""
         with self.state.lock:
             projects = []
             for project in self.data.projects.values():
                 if project.account_id != caller.account.id:
                     continue
-                if name is not None and project.name != name:
-                    continue
-                if domain_id is not None and project.account_id != domain_id:
-                    continue
-                if enabled is False:
+                # a region project's parent is the account (IAM: built-in projects name the account
+                # as parent_id); none is a domain, and all are enabled
+                if (query.name is not None and project.name != query.name) \
+                        or (query.domain_id is not None and project.account_id != query.domain_id) \
+                        or (query.parent_id is not None and project.account_id != query.parent_id) \
+                        or query.is_domain is True or query.enabled is False:
                     continue
                 projects.append({"is_domain": False, "description": "", "links": {
                     "self": f"{base_url}/v3/projects/{project.id}"}, "enabled": True, "id": project.id,
                     "parent_id": project.account_id, "domain_id": project.account_id, "name": project.name})
+            if query.page is not None and query.per_page is not None:
+                start = (query.page - 1) * query.per_page
+                projects = projects[start:start + query.per_page]
             return projects
 
     def list_iam_users(self, caller: Caller, project_id: str) -> dict[str, Any]:

@@ -30,6 +30,53 @@ class ListQuery:
     filter_accessible: bool = False
 
 
+#: IAM's documented ``per_page`` range for ``GET /v3/projects``
+MAX_PER_PAGE = 5000
+
+
+@dataclass
+class ProjectQuery:
+    """``GET /v3/projects`` filters (Keystone's, plus IAM's paging); ``None`` means "not given"."""
+
+    name: str | None = None
+    domain_id: str | None = None
+    parent_id: str | None = None
+    enabled: bool | None = None
+    is_domain: bool | None = None
+    page: int | None = None
+    per_page: int | None = None
+
+
+def project_query() -> ProjectQuery:
+    """The query of ``GET /v3/projects``; IAM documents ``page`` >= 1 and ``per_page`` in
+    [1, 5000], each needing the other."""
+    args = request.args
+
+    def flag(name: str) -> bool | None:
+        raw = args.get(name)
+        return None if raw is None else raw.lower() == "true"
+
+    def number(name: str, low: int, high: int | None) -> int | None:
+        raw = args.get(name)
+        if raw is None:
+            return None
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            allowed = f"an integer from {low} to {high}" if high is not None else f"an integer of at least {low}"
+            raise errors.KeystoneInvalidQuery(name, f"{raw!r} is not {allowed}.")
+        return value
+
+    page, per_page = number("page", 1, None), number("per_page", 1, MAX_PER_PAGE)
+    if (page is None) != (per_page is None):
+        missing = "per_page" if per_page is None else "page"
+        raise errors.KeystoneInvalidQuery(missing, "'page' and 'per_page' must be given together.")
+    return ProjectQuery(name=args.get("name"), domain_id=args.get("domain_id"), parent_id=args.get("parent_id"),
+                        enabled=flag("enabled"), is_domain=flag("is_domain"), page=page, per_page=per_page)
+
+
 @dataclass
 class GrantInput:
     user_id: str | None

@@ -147,11 +147,7 @@ def iam_auth_catalog() -> Response:
 @blueprint.get("/v3/projects")
 def iam_list_projects() -> Response:
     who = iam_caller()
-    enabled = request.args.get("enabled")
-    projects = backend().list_projects(who, name=request.args.get("name"),
-                                       domain_id=request.args.get("domain_id"),
-                                       enabled=None if enabled is None else enabled.lower() == "true",
-                                       base_url=base_url())
+    projects = backend().list_projects(who, parsing.project_query(), base_url=base_url())
     return iam_ok({"links": links(), "projects": projects})
 
 

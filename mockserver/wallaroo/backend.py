@@ -118,7 +118,7 @@ class WallarooBackend:
     def query_users(self, caller: User, user_ids: list[str] | None) -> dict[str, Any]:
         with self.state.lock:
             if user_ids is None:
-                return {user.id: user.representation() for user in self.data.users.values()}
+                return {user.id: user.representation(listing=True) for user in self.data.users.values()}
             found: dict[str, Any] = {}
             for user_id in user_ids:
                 user = self.data.users.get(user_id)

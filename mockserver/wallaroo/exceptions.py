@@ -218,6 +218,14 @@ class InactiveRefreshToken(OAuthError):
     description = "Token is not active"
 
 
+class RefreshUserDisabled(OAuthError):
+    """A refresh token of a disabled user (Keycloak's TokenManager checks the user before the session)."""
+
+    status = 400
+    error = "invalid_grant"
+    description = "User disabled"
+
+
 class RefreshClientMismatch(OAuthError):
     status = 400
     error = "invalid_grant"
@@ -261,6 +269,12 @@ class UserinfoMissingToken(OAuthError):
 class UserinfoInvalidToken(UserinfoMissingToken):
     error = "invalid_token"
     description = "Token verification failed"
+
+
+class UserinfoUserDisabled(UserinfoInvalidToken):
+    """``userinfo`` with a token of a disabled user (Keycloak's UserInfoEndpoint)."""
+
+    description = "User disabled"
 
 
 class UserinfoInsufficientScope(UserinfoMissingToken):

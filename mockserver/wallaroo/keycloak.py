@@ -104,6 +104,44 @@ class NewUser:
     required_actions: list[str]
 
 
+#: the admin API's field filters (``GET .../users`` query parameters and ``q`` keys Keycloak's
+#: user storage treats as fields); any other ``q`` key is a user attribute, which no user here has
+TEXT_FILTERS = ("username", "email", "firstName", "lastName")
+FLAG_FILTERS = ("emailVerified", "enabled")
+#: identity-provider links: there are no identity providers here, so these match nobody
+IDP_FILTERS = ("idpAlias", "idpUserId")
+
+
+@dataclass
+class UserQuery:
+    """The filters of ``GET .../users`` and ``users/count``, as Keycloak's UsersResource reads them.
+
+    ``filters`` maps a filter name (``TEXT_FILTERS``, ``FLAG_FILTERS``, ``IDP_FILTERS``, or any
+    attribute name from ``q``) to its text, as Keycloak passes them to its user storage:
+    flags as ``"true"``/``"false"``, ``q``'s pairs merged over the named parameters.
+    """
+
+    search: str | None = None
+    filters: dict[str, str] | None = None
+    exact: bool = False
+    enabled: bool | None = None  # also kept apart: Keycloak applies it alongside ``search``
+
+
+def _filter_matches(user: User, name: str, wanted: str, exact: bool) -> bool:
+    """One filter as Keycloak's user storage applies it: text fields case-insensitively, as a
+    substring unless ``exact``; flags compared as Java's ``Boolean.parseBoolean`` reads them."""
+    if name in TEXT_FILTERS:
+        value = {"username": user.username, "email": user.email, "firstName": user.first_name,
+                 "lastName": user.last_name}[name]
+        if value is None:
+            return False
+        return value.lower() == wanted.lower() if exact else wanted.lower() in value.lower()
+    if name in FLAG_FILTERS:
+        flag = user.email_verified if name == "emailVerified" else user.enabled
+        return flag == (wanted.lower() == "true")
+    return False  # identity-provider links and user attributes: no user here has any
+
+
 class KeycloakRealm:
     """Realm ``master``: tokens, sessions, OIDC documents and the admin user API."""
 
@@ -201,8 +239,11 @@ class KeycloakRealm:
                 raise errors.AccountDisabled()
             if user.required_actions:  # e.g. UPDATE_PASSWORD after an invite with require_reset
                 raise errors.AccountNotSetUp()
-            return self._token_response(user, client.client_id, issuer, str(uuid.uuid4()),
+            body = self._token_response(user, client.client_id, issuer, str(uuid.uuid4()),
                                         tokens.granted_scope(scope), nonce=nonce)
+            # users/query's lastLogin: password logins only (a refresh is no login, as recorded)
+            records.change_user(self.data, user).last_login = int(self._now() * 1000)
+            return body
 
     def refresh(self, *, client: ClientCredentials, refresh_token: str, issuer: str) -> dict[str, Any]:
         """The ``refresh_token`` grant: the session goes on with new tokens."""
@@ -210,8 +251,10 @@ class KeycloakRealm:
             self._check_client(client)
             claims = self._refresh_claims(refresh_token, client.client_id, issuer)
             user = self.data.users.get(claims["sub"])
-            if user is None or not user.enabled:
+            if user is None:
                 raise errors.InactiveRefreshToken()
+            if not user.enabled:
+                raise errors.RefreshUserDisabled()
             scope = claims.get("scope") if isinstance(claims.get("scope"), str) else None
             return self._token_response(user, client.client_id, issuer, str(claims.get("sid") or uuid.uuid4()),
                                         tokens.granted_scope(scope))
@@ -346,8 +389,10 @@ class KeycloakRealm:
             if self.ended_sessions.ended(claims.get("sid")):
                 raise errors.UserinfoInvalidToken("User session not found or doesn't have client attached on it")
             user = self._token_user(claims)
-            if user is None or not user.enabled:
+            if user is None:
                 raise errors.UserinfoInvalidToken("User not found")
+            if not user.enabled:
+                raise errors.UserinfoUserDisabled()
             if tokens.OPENID_SCOPE not in str(claims.get("scope", "")).split():
                 raise errors.UserinfoInsufficientScope()
             return {"sub": user.id, **tokens.profile_claims(user)}
@@ -390,36 +435,36 @@ class KeycloakRealm:
             raise errors.KeycloakUserNotFound()
         return user
 
-    def search_users(self, caller: User, *, email: str | None = None, username: str | None = None,
-                     search: str | None = None, exact: bool = False, first: int = 0,
-                     max_results: int = 100) -> list[dict[str, Any]]:
-        """``GET /auth/admin/realms/master/users``: Keycloak matches substrings, case-insensitively,
-        unless ``exact=true``; results are ordered by username."""
+    def search_users(self, caller: User, query: UserQuery, *, first: int = 0, max_results: int = 100,
+                     brief: bool = False) -> list[dict[str, Any]]:
+        """``GET /auth/admin/realms/master/users``: the users the query matches, ordered by username;
+        ``brief`` gives Keycloak's brief representation."""
         with self.state.lock:
-            found = self.matching_users(email=email, username=username, search=search, exact=exact)
-            return [user.representation(admin_api=True) for user in found[first:first + max_results]]
+            found = self.matching_users(query)[first:first + max_results]
+            if brief:
+                return [user.brief_representation() for user in found]
+            return [user.representation(admin_api=True) for user in found]
 
-    def matching_users(self, *, email: str | None, username: str | None, search: str | None,
-                       exact: bool) -> list[User]:
-        """The users the admin API's filters match, by username (call it holding the store's lock)."""
-        def matches(value: str | None, wanted: str | None) -> bool:
-            if wanted is None:
-                return True
-            if value is None:
-                return False
-            return value.lower() == wanted.lower() if exact else wanted.lower() in value.lower()
+    def matching_users(self, query: UserQuery) -> list[User]:
+        """The users the admin API's query matches, by username (call it holding the store's lock).
 
-        found = []
-        for user in sorted(self.data.users.values(), key=lambda u: u.username):
-            if not (matches(user.email, email) and matches(user.username, username)):
-                continue
-            if search is not None:
-                needle = search.strip("*").lower()
-                fields = (user.username, user.email, user.first_name, user.last_name)
-                if not any(needle in (value or "").lower() for value in fields):
-                    continue
-            found.append(user)
-        return found
+        As Keycloak's UsersResource: ``search`` (``id:<id>`` looks one user up) goes with
+        ``enabled`` only and the field filters are then ignored; otherwise every filter must match.
+        """
+        users = sorted(self.data.users.values(), key=lambda u: u.username)
+        if query.search is not None:
+            search = query.search.strip()
+            if search.startswith("id:"):
+                user = self.data.users.get(search[3:].strip())
+                return [user] if user is not None else []
+            needle = search.strip("*").lower()
+            return [user for user in users
+                    if (query.enabled is None or user.enabled == query.enabled)
+                    and any(needle in (value or "").lower()
+                            for value in (user.username, user.email, user.first_name, user.last_name))]
+        filters = query.filters or {}
+        return [user for user in users if all(_filter_matches(user, name, wanted, query.exact)
+                                              for name, wanted in filters.items())]
 
     def user_representation(self, caller: User, user_id: str) -> dict[str, Any]:
         """``GET /auth/admin/realms/master/users/<id>``."""
@@ -456,11 +501,10 @@ class KeycloakRealm:
             if required_actions is not None:
                 user.required_actions = list(required_actions)
 
-    def count_users(self, caller: User, *, email: str | None, username: str | None, search: str | None,
-                    exact: bool) -> int:
+    def count_users(self, caller: User, query: UserQuery) -> int:
         """``GET .../users/count``: how many users the same filters as ``GET .../users`` match."""
         with self.state.lock:  # the same snapshot the count is of (no user added between two reads)
-            return len(self.matching_users(email=email, username=username, search=search, exact=exact))
+            return len(self.matching_users(query))
 
     def create_user(self, caller: User, new: NewUser) -> str:
         """``POST .../users``: the new user's id (201 + ``Location``); 409 when username or email is taken."""

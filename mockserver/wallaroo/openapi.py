@@ -92,12 +92,17 @@ SCHEMAS: dict[str, Any] = {
         "federatedIdentities": array(ANY, "Only in `users/query` answers by `user_ids`."),
         "firstName": string("Absent when unset."),
         "id": string("Keycloak user id (a UUID)."),
+        "lastLogin": nullable(integer("Only in `users/query`: epoch ms of the last password login (null when "
+                                      "never, and always null in a query by `user_ids`, as recorded).")),
         "lastName": string("Absent when unset."),
         "notBefore": integer(),
+        "realmRoles": array(string(), "Only in `users/query {}` answers, for admins: `[\"admin\"]`."),
         "requiredActions": array(string(), "e.g. `UPDATE_PASSWORD` for users invited with `require_reset`."),
         "totp": boolean("Only in the Keycloak admin API's answers."),
         "username": string(),
-    }, "Keycloak's UserRepresentation.", optional=("email", "federatedIdentities", "firstName", "lastName", "totp")),
+    }, "Keycloak's UserRepresentation.", optional=("email", "federatedIdentities", "firstName", "lastName", "totp",
+                                                    "disableableCredentialTypes", "notBefore", "requiredActions",
+                                                    "lastLogin", "realmRoles")),
     "KeycloakTokenResponse": obj({
         "access_token": string("A JWT signed RS256 with the realm key named by its `kid` (see `certs`)."),
         "expires_in": integer("Seconds (scenario setting `access_token_lifetime`, default 3600)."),
@@ -297,8 +302,20 @@ PATHS: dict[str, Any] = {
         parameters=[
             query("email", string(), "Substring of the email, case-insensitive (exact with `exact=true`)."),
             query("username", string(), "Substring of the username (exact with `exact=true`)."),
-            query("search", string(), "Substring of username, email, first or last name."),
-            query("exact", boolean(), "Exact matches for `email` and `username`."),
+            query("firstName", string(), "Substring of the first name (exact with `exact=true`)."),
+            query("lastName", string(), "Substring of the last name (exact with `exact=true`)."),
+            query("enabled", boolean(), "Only enabled (`true`) or disabled users; any text but `true` is false."),
+            query("emailVerified", boolean(), "Only users whose email is (not) verified."),
+            query("search", string(), "Substring of username, email, first or last name (`id:<id>`: one user); "
+                                      "with it only `enabled` applies, as in Keycloak."),
+            query("exact", boolean(), "Exact (case-insensitive) matches for the name and email filters."),
+            query("q", string(), "`key:value` pairs (values may be quoted); keys other than the filters' names "
+                                 "are user attributes, which no user here has."),
+            query("idpAlias", string(), "Users linked to this identity provider: none (there are none)."),
+            query("idpUserId", string(), "Users with this identity-provider user id: none."),
+            query("briefRepresentation", boolean(), "`true`: Keycloak's brief representation (no "
+                                                    "`disableableCredentialTypes`, `notBefore`, "
+                                                    "`requiredActions`, `totp`)."),
             query("first", integer(minimum=0), "Results to skip (default 0)."),
             query("max", integer(minimum=0), "Most results (default 100)."),
         ], security=BEARER),

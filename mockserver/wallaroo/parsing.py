@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -13,7 +14,7 @@ from flask import request
 from ..context import json_body
 from ..validation import FieldError, Fields
 from . import exceptions as errors
-from .keycloak import ClientCredentials, NewUser
+from .keycloak import FLAG_FILTERS, IDP_FILTERS, TEXT_FILTERS, ClientCredentials, NewUser, UserQuery
 
 
 def body_fields(*, optional: bool = False) -> Fields:
@@ -237,16 +238,38 @@ def keycloak_user_update() -> KeycloakUserUpdate:
 
 @dataclass
 class UserSearch:
-    email: str | None
-    username: str | None
-    search: str | None
-    exact: bool
+    query: UserQuery
     first: int
     max_results: int
+    brief: bool
+
+
+# Keycloak's SearchQueryUtils: ``key:value`` pairs, either side may be "quoted" (with \" escapes);
+# text that is not such a pair is skipped
+_Q_PAIR = re.compile(r'(?:"((?:\\.|[^\\"])+)"|([^\s:"][^\s:]*)):(?:"((?:\\.|[^\\"])*)"|(\S*))')
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def search_query_fields(text: str) -> dict[str, str]:
+    """The ``q`` parameter of Keycloak's user search: ``"a:1 b:\"x y\""`` -> ``{"a": "1", "b": "x y"}``."""
+    fields = {}
+    for match in _Q_PAIR.finditer(text):
+        quoted_key, key, quoted_value, value = match.groups()
+        fields[_ESCAPE.sub(r"\1", quoted_key) if quoted_key is not None else key] = (
+            _ESCAPE.sub(r"\1", quoted_value) if quoted_value is not None else value)
+    return fields
+
+
+def _java_boolean(raw: str | None) -> bool | None:
+    """A ``Boolean`` query parameter as JAX-RS converts it (Java's ``Boolean.valueOf``): ``true`` in
+    any letter case is true, any other text false; absent (or empty, CHOICE) is no filter."""
+    if raw is None or raw == "":
+        return None
+    return raw.lower() == "true"
 
 
 def user_search() -> UserSearch:
-    """Query parameters of ``GET /auth/admin/realms/master/users``."""
+    """Query parameters of ``GET /auth/admin/realms/master/users`` (and ``users/count``)."""
     args = request.args
 
     def number(name: str, default: int) -> int:
@@ -261,6 +284,17 @@ def user_search() -> UserSearch:
             raise errors.KeycloakBadRequest(f"unknown_error: '{name}' must not be negative")
         return value
 
-    return UserSearch(email=args.get("email"), username=args.get("username"), search=args.get("search"),
-                      exact=args.get("exact", "").lower() == "true", first=number("first", 0),
-                      max_results=number("max", 100))
+    filters: dict[str, str] = {}
+    for name in (*TEXT_FILTERS, *IDP_FILTERS):
+        value = args.get(name)
+        if value is not None:
+            filters[name] = value
+    for name in FLAG_FILTERS:
+        flag = _java_boolean(args.get(name))
+        if flag is not None:
+            filters[name] = "true" if flag else "false"
+    filters.update(search_query_fields(args.get("q") or ""))  # Keycloak merges q over the parameters
+    query = UserQuery(search=args.get("search"), filters=filters, exact=bool(_java_boolean(args.get("exact"))),
+                      enabled=_java_boolean(args.get("enabled")))
+    return UserSearch(query=query, first=number("first", 0), max_results=number("max", 100),
+                      brief=bool(_java_boolean(args.get("briefRepresentation"))))

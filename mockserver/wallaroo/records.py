@@ -79,12 +79,18 @@ class User:
     admin: bool = False
     created_timestamp: int = SCENARIO_EPOCH_MS
     required_actions: list[str] = field(default_factory=list)
+    #: epoch ms of the last password login (None: never); not part of what makes two scenario
+    #: records the same user
+    last_login: int | None = field(default=None, compare=False)
 
-    def representation(self, *, detailed: bool = False, admin_api: bool = False) -> dict[str, Any]:
+    def representation(self, *, detailed: bool = False, admin_api: bool = False,
+                       listing: bool = False) -> dict[str, Any]:
         """Keycloak's UserRepresentation, as ``users/query`` returns it (the keys the recorded tutorials show).
 
         ``detailed`` (a query by id) adds ``federatedIdentities``; ``admin_api`` is the
-        shape of Keycloak's own admin REST API, which also carries ``totp``.
+        shape of Keycloak's own admin REST API, which also carries ``totp``. ``users/query``
+        adds ``lastLogin`` (``listing``: the last login, else null, as recorded for a query by
+        id) and, when listing, ``realmRoles: ["admin"]`` for admins.
         """
         body: dict[str, Any] = {
             "access": {"manageGroupMembership": True, "view": True, "mapRoles": True, "impersonate": False,
@@ -101,12 +107,32 @@ class User:
         if self.first_name is not None:
             body["firstName"] = self.first_name
         body["id"] = self.id
+        if listing or detailed:
+            body["lastLogin"] = self.last_login if listing else None
         if self.last_name is not None:
             body["lastName"] = self.last_name
         body["notBefore"] = 0
+        if listing and self.admin:
+            body["realmRoles"] = ["admin"]
         body["requiredActions"] = list(self.required_actions)
         if admin_api:
             body["totp"] = False
+        body["username"] = self.username
+        return body
+
+    def brief_representation(self) -> dict[str, Any]:
+        """Keycloak's brief UserRepresentation (``briefRepresentation=true`` on the admin user search):
+        identity, names, flags and creation time, with ``access``; unset members are left out."""
+        body: dict[str, Any] = {"access": self.representation()["access"], "createdTimestamp": self.created_timestamp}
+        if self.email is not None:
+            body["email"] = self.email
+        body["emailVerified"] = self.email_verified
+        body["enabled"] = self.enabled
+        if self.first_name is not None:
+            body["firstName"] = self.first_name
+        body["id"] = self.id
+        if self.last_name is not None:
+            body["lastName"] = self.last_name
         body["username"] = self.username
         return body
 
@@ -114,8 +140,8 @@ class User:
         return {"id": self.id, "username": self.username, "password": self.password, "email": self.email,
                 "first_name": self.first_name, "last_name": self.last_name, "enabled": self.enabled,
                 "email_verified": self.email_verified, "admin": self.admin,
-                "created_timestamp": self.created_timestamp, "required_actions": list(self.required_actions),
-                "default_workspace": False}
+                "created_timestamp": self.created_timestamp, "last_login": self.last_login,
+                "required_actions": list(self.required_actions), "default_workspace": False}
 
 
 @dataclass

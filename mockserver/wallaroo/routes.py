@@ -237,8 +237,8 @@ def keycloak_caller() -> User:
 def keycloak_users() -> Response:
     user = keycloak_caller()
     query = parsing.user_search()
-    return ok(realm().search_users(user, email=query.email, username=query.username, search=query.search,
-                                     exact=query.exact, first=query.first, max_results=query.max_results))
+    return ok(realm().search_users(user, query.query, first=query.first, max_results=query.max_results,
+                                   brief=query.brief))
 
 
 @blueprint.get(f"{ADMIN}/users/<user_id>")
@@ -261,8 +261,7 @@ def keycloak_user_update(user_id: str) -> Response:
 def keycloak_users_count() -> Response:
     user = keycloak_caller()
     query = parsing.user_search()
-    return ok(realm().count_users(user, email=query.email, username=query.username, search=query.search,
-                                  exact=query.exact))
+    return ok(realm().count_users(user, query.query))
 
 
 @blueprint.post(f"{ADMIN}/users")

@@ -45,7 +45,7 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
     wants_default_workspace: list[User] = []
     for item in fields.objects("users", known=("id", "username", "password", "email", "first_name", "last_name",
                                                 "enabled", "email_verified", "admin", "created_timestamp",
-                                                "required_actions", "default_workspace")):
+                                                "last_login", "required_actions", "default_workspace")):
         email = item.str("email")
         username = item.str("username") or email
         if not username:
@@ -64,6 +64,7 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
                     email_verified=item.bool("email_verified", default=False),
                     admin=item.bool("admin", default=False),
                     created_timestamp=item.int("created_timestamp", default=SCENARIO_EPOCH_MS, minimum=0),
+                    last_login=item.int("last_login", minimum=0),
                     required_actions=list(item.str_list("required_actions", default=[])))
         existing = data.users.get(user_id)
         if existing is not None:

@@ -383,6 +383,8 @@ CASES = [
             "name": "modelarts-dev", "password": "wrong", "domain": {"name": "mock-account"}}}}}})),
     Case("get", "/v3/projects", 200, "", lambda e: e.call("GET", "/v3/projects", params={"name": "eu-de"},
                                                           headers=e.modelarts())),
+    Case("get", "/v3/projects", 400, "", lambda e: e.call("GET", "/v3/projects", params={"page": "0", "per_page": "1"},
+                                                          headers=e.modelarts())),
     Case("get", "/v3/projects", 401, "", lambda e: e.call("GET", "/v3/projects")),
     # -- control API
     Case("get", "/__mock/health", 200, "", lambda e: e.call("GET", "/__mock/health")),

@@ -21,6 +21,7 @@ from huaweicloudsdkiam.v3 import (
     IamClient,
     KeystoneListAuthDomainsRequest,
     KeystoneListAuthProjectsRequest,
+    KeystoneListProjectsRequest,
     KeystoneShowProjectRequest,
     KeystoneShowVersionRequest,
     KeystoneValidateTokenRequest,
@@ -215,3 +216,42 @@ def test_huaweicloudsdkiam_keystone_calls(mockserver):
     with pytest.raises(ClientRequestException) as missing:
         client.keystone_show_project(KeystoneShowProjectRequest(project_id="nope"))
     assert missing.value.status_code == 404
+
+
+def test_huaweicloudsdkiam_list_projects_filters_and_pages(mockserver):
+    """IAM's KeystoneListProjects: ``parent_id`` of a region project is the account, ``is_domain``
+    lists domains acting as projects (none), ``page``/``per_page`` page the list."""
+    second = mockserver.modelarts.add_project(name="eu-nl", account="mock-account")["id"]
+    key = mockserver.modelarts.add_access_key("modelarts-dev")
+    client = iam_client(mockserver, GlobalCredentials(key["access_key"], key["secret_key"]))
+
+    def ids(**query) -> list[str]:
+        return [p.id for p in client.keystone_list_projects(KeystoneListProjectsRequest(**query)).projects]
+
+    assert ids() == [PROJECT, second]
+    assert ids(is_domain=True) == []
+    assert ids(is_domain=False) == [PROJECT, second]
+    assert ids(parent_id="nope") == []
+    assert ids(parent_id=ACCOUNT_ID) == [PROJECT, second]
+    assert ids(page=1, per_page=1) == [PROJECT]
+    assert ids(page=2, per_page=1) == [second]
+    assert ids(page=3, per_page=1) == []
+    assert ids(page=1, per_page=5000, name="eu-nl") == [second]
+
+
+@pytest.mark.parametrize("query", [{"page": "1", "per_page": "0"}, {"page": "-1", "per_page": "1"},
+                                   {"page": "1", "per_page": "5001"}, {"page": "x", "per_page": "1"},
+                                   {"page": "1", "per_page": "1.5"}, {"page": "1"}, {"per_page": "10"}])
+def test_list_projects_refuses_bad_paging_in_keystone_shape(mockserver, query):
+    token = mockserver.modelarts.issue_token()
+    error = keystone_error(requests.get(f"{mockserver.url}/v3/projects", params=query,
+                                        headers={"X-Auth-Token": token}), 400)
+    assert error["title"] == "Bad Request" and error["message"].startswith("Invalid input for field '")
+
+
+def test_huaweicloudsdkiam_raises_on_bad_paging(mockserver):
+    key = mockserver.modelarts.add_access_key("modelarts-dev")
+    client = iam_client(mockserver, GlobalCredentials(key["access_key"], key["secret_key"]))
+    with pytest.raises(ClientRequestException) as refused:
+        client.keystone_list_projects(KeystoneListProjectsRequest(page=0, per_page=1))
+    assert refused.value.status_code == 400

@@ -159,6 +159,7 @@ LOOK_ALIKE_USERNAMES = ["admin\u200b", "ad\u202emin", "\u2066admin\u2069", "admi
 @pytest.mark.parametrize("username", LOOK_ALIKE_USERNAMES)
 def test_create_refuses_a_username_with_invisible_characters(mockserver, username):
     admin = admin_client(mockserver)
+    assert admin.users_count() == 2  # logged in (a login is recorded: users/query's lastLogin) before the snapshot
     before = mockserver.export_state()["wallaroo"]
     with pytest.raises(KeycloakPostError) as refused:
         admin.create_user({"username": username, "enabled": True,
@@ -207,3 +208,77 @@ def test_usernames_and_emails_are_stored_and_compared_in_nfc(mockserver):
         token = openid(mockserver).token(login, "pw")
         assert openid(mockserver).decode_token(token["access_token"])["sub"] == user_id
     assert admin.get_user_id(composed) == user_id
+
+
+# -- search filters: as Keycloak's UsersResource reads them -------------------------------
+@pytest.fixture
+def three_users(mockserver):
+    """admin (enabled, email unverified, no email), developer (enabled, verified, Dev Eloper) and
+    a disabled, unverified Carol."""
+    mockserver.wallaroo.add_user(username="carol@example.com", email="carol@example.com", first_name="Carol",
+                                 last_name="Eloper", enabled=False, email_verified=False)
+    return admin_client(mockserver)
+
+
+def usernames(users: list[dict]) -> list[str]:
+    return [user["username"] for user in users]
+
+
+def test_search_filters_on_flags_and_names(mockserver, three_users):
+    admin = three_users
+    assert usernames(admin.get_users({"enabled": False})) == ["carol@example.com"]
+    assert usernames(admin.get_users({"enabled": True})) == ["admin", "developer@example.com"]
+    assert usernames(admin.get_users({"emailVerified": True})) == ["developer@example.com"]
+    assert usernames(admin.get_users({"emailVerified": False})) == ["admin", "carol@example.com"]
+    assert usernames(admin.get_users({"firstName": "car"})) == ["carol@example.com"]  # substring, any case
+    assert usernames(admin.get_users({"lastName": "ELOPER"})) == ["carol@example.com", "developer@example.com"]
+    assert usernames(admin.get_users({"lastName": "elop", "exact": True})) == []
+    assert usernames(admin.get_users({"lastName": "eloper", "exact": True})) == [
+        "carol@example.com", "developer@example.com"]
+    assert usernames(admin.get_users({"lastName": "eloper", "enabled": True})) == ["developer@example.com"]
+    assert admin.users_count({"enabled": False}) == 1
+    assert admin.users_count({"emailVerified": False, "lastName": "eloper"}) == 1
+
+
+def test_search_goes_with_enabled_only_as_in_keycloak(mockserver, three_users):
+    admin = three_users
+    assert usernames(admin.get_users({"search": "eloper", "enabled": False})) == ["carol@example.com"]
+    # with `search`, Keycloak ignores the field filters
+    assert usernames(admin.get_users({"search": "eloper", "firstName": "nobody"})) == [
+        "carol@example.com", "developer@example.com"]
+    carol = mockserver.wallaroo.find_user("carol@example.com").id
+    assert usernames(admin.get_users({"search": f"id:{carol}"})) == ["carol@example.com"]
+    assert admin.users_count({"search": "id:no-such-id"}) == 0
+
+
+def test_q_attribute_search_and_identity_provider_filters(mockserver, three_users):
+    admin = three_users
+    assert admin.get_users({"q": "department:sales"}) == []  # nobody has user attributes
+    assert usernames(admin.get_users({"q": "firstName:carol"})) == ["carol@example.com"]
+    assert usernames(admin.get_users({"q": 'lastName:"eloper" enabled:true'})) == ["developer@example.com"]
+    assert len(admin.get_users({"q": "no pairs here"})) == 3  # nothing to filter on
+    assert admin.users_count({"q": "department:sales"}) == 0
+    assert admin.get_users({"idpAlias": "github"}) == [] and admin.get_users({"idpUserId": "42"}) == []
+    assert admin.users_count({"idpAlias": "github"}) == 0
+
+
+def test_brief_representation(mockserver, three_users):
+    admin = three_users
+    (brief,) = admin.get_users({"username": "developer@example.com", "exact": True, "briefRepresentation": True})
+    assert sorted(brief) == ["access", "createdTimestamp", "email", "emailVerified", "enabled", "firstName", "id",
+                             "lastName", "username"]
+    assert brief["id"] == mockserver.wallaroo.find_user("developer@example.com").id
+    (full,) = admin.get_users({"username": "developer@example.com", "exact": True, "briefRepresentation": False})
+    assert {"totp", "requiredActions", "notBefore"} <= set(full)
+
+
+def test_flag_values_read_as_java_booleans(mockserver, three_users):
+    """JAX-RS converts a Boolean parameter with Boolean.valueOf: anything but "true" is false."""
+    token = mockserver.wallaroo.issue_token("admin")
+    url = f"{mockserver.url}/auth/admin/realms/master/users"
+    for query, expected in (("enabled=maybe", ["carol@example.com"]), ("enabled=TRUE", ["admin", "developer@example.com"]),
+                            ("enabled=", ["admin", "carol@example.com", "developer@example.com"])):
+        response = requests.get(f"{url}?{query}", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200 and usernames(response.json()) == expected, query
+    response = requests.get(f"{url}/count?enabled=false", headers={"Authorization": f"Bearer {token}"})
+    assert (response.status_code, response.json()) == (200, 1)

@@ -8,13 +8,14 @@ with the confidential ``api-client`` and logout ending the session. Also PyJWT's
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import jwt
 import pytest
 import requests
 from jwcrypto.common import JWException
-from keycloak import KeycloakOpenID
+from keycloak import KeycloakAdmin, KeycloakOpenID
 from keycloak.exceptions import KeycloakAuthenticationError, KeycloakGetError, KeycloakPostError
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -125,6 +126,25 @@ def test_userinfo_needs_a_live_session_and_the_openid_scope(mockserver):
     assert ended.value.response_code == 401 and b"invalid_token" in ended.value.response_body
     with pytest.raises(KeycloakAuthenticationError):
         keycloak.userinfo("not-a-token")
+
+
+def test_a_disabled_users_refresh_and_userinfo_say_user_disabled(mockserver):
+    """Keycloak's TokenManager (refresh) and UserInfoEndpoint both answer "User disabled"."""
+    keycloak = openid(mockserver)
+    token = keycloak.token("developer@example.com", "developer")
+    admin = KeycloakAdmin(server_url=f"{mockserver.url}/auth/", username="admin", password="admin",
+                          realm_name="master")
+    admin.update_user(DEVELOPER_ID, {"enabled": False})
+    with pytest.raises(KeycloakPostError) as refresh:
+        keycloak.refresh_token(token["refresh_token"])
+    assert refresh.value.response_code == 400
+    assert json.loads(refresh.value.response_body) == {"error": "invalid_grant", "error_description": "User disabled"}
+    with pytest.raises(KeycloakAuthenticationError) as info:
+        keycloak.userinfo(token["access_token"])
+    assert info.value.response_code == 401
+    assert json.loads(info.value.response_body) == {"error": "invalid_token", "error_description": "User disabled"}
+    admin.update_user(DEVELOPER_ID, {"enabled": True})
+    assert keycloak.userinfo(keycloak.refresh_token(token["refresh_token"])["access_token"])["sub"] == DEVELOPER_ID
 
 
 def test_introspection_for_the_confidential_client(mockserver):

@@ -14,7 +14,10 @@ import json
 import os
 from pathlib import Path
 
+import requests
 import wallaroo
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from conftest import TOKEN_PATH, password_login
 
 pytest_plugins = ["pytester"]
@@ -104,3 +107,34 @@ def test_a_stale_token_from_another_server_is_refused_and_the_sdk_logs_in_again(
     assert client.auth._bearer_token_str() == f"Bearer {login.response['access_token']}"
     assert [ws.name() for ws in client.list_workspaces()] == ["developer@example.com - Default Workspace"]
     assert json.loads(Path(cache).read_text())["access_token"] == login.response["access_token"]
+
+
+def test_an_unexpired_token_signed_with_another_key_is_sent_until_the_cache_is_cleared(
+        mockserver, mockserver_factory, mockserver_sdk_cache, monkeypatch):
+    """What README says about restarting the CLI without ``--signing-key-file``: the SDK refreshes
+    only 10 s before its token expires, so until then it sends the cached token of the earlier
+    process, which this one refuses; clearing the SDK's cache (``wallaroo.auth.logout()``) helps."""
+    other = mockserver_factory(["default"])  # the earlier process: a key of its own
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other.load({"wallaroo": {"settings": {"signing_key": key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()}}})
+    stale = password_login(other.url, "developer@example.com", "developer").json()
+    cache = mockserver_sdk_cache / "wallaroo_sdk" / "auth" / "keycloak.json"
+    cache.parent.mkdir(parents=True)
+    in_an_hour = (datetime.datetime.now() + datetime.timedelta(hours=1)).timestamp()
+    cache.write_text(json.dumps({
+        "access_token": stale["access_token"], "expiry": in_an_hour,
+        "refresh_token": stale["refresh_token"], "refresh_token_expiry": in_an_hour,
+        "user_id": "3c9a2e57-6a1f-4d0b-8f2e-5b7d1c4e9a01", "user_email": "developer@example.com"}))
+    monkeypatch.setenv("WALLAROO_USER", "developer@example.com")
+    monkeypatch.setenv("WALLAROO_PASSWORD", "developer")
+
+    client = wallaroo.Client(api_endpoint=mockserver.url, auth_type="user_password")
+    assert mockserver.journal.find("POST", TOKEN_PATH) == []  # no refresh, no login: the cached token is used
+    response = requests.post(f"{mockserver.url}/v1/api/workspaces/list", json={}, headers=client.auth.auth_header())
+    assert response.status_code == 401 and response.json()["msg"].startswith("Jwt verification fails")
+
+    wallaroo.auth.logout()  # empties $XDG_CACHE_HOME/wallaroo_sdk/auth
+    client = wallaroo.Client(api_endpoint=mockserver.url, auth_type="user_password")
+    mockserver.journal.assert_called_once("POST", TOKEN_PATH, form={"grant_type": "password"})
+    assert [ws.name() for ws in client.list_workspaces()] == ["developer@example.com - Default Workspace"]

@@ -67,13 +67,42 @@ def test_query_all_users_keyed_by_id(admin):
     users = admin.ok("users/query", {})["users"]
     assert users == {
         ADMIN_ID: {"access": ACCESS, "createdTimestamp": 1700495081278, "disableableCredentialTypes": [],
-                   "emailVerified": False, "enabled": True, "id": ADMIN_ID, "notBefore": 0, "requiredActions": [],
-                   "username": "admin"},
+                   "emailVerified": False, "enabled": True, "id": ADMIN_ID, "lastLogin": None, "notBefore": 0,
+                   "realmRoles": ["admin"], "requiredActions": [], "username": "admin"},
         DEVELOPER_ID: {"access": ACCESS, "createdTimestamp": 1735689601000, "disableableCredentialTypes": [],
                        "email": "developer@example.com", "emailVerified": True, "enabled": True, "firstName": "Dev",
-                       "id": DEVELOPER_ID, "lastName": "Eloper", "notBefore": 0, "requiredActions": [],
-                       "username": "developer@example.com"},
+                       "id": DEVELOPER_ID, "lastLogin": None, "lastName": "Eloper", "notBefore": 0,
+                       "realmRoles": ["admin"], "requiredActions": [], "username": "developer@example.com"},
     }
+    assert list(users[DEVELOPER_ID]) == sorted(users[DEVELOPER_ID])  # the recorded (alphabetical) key order
+
+
+def test_query_lists_last_login_and_realm_roles_as_recorded(mockserver, admin, alice):
+    """The users tutorial (2024.4): ``{}`` gives every user ``lastLogin`` (ms of the last password
+    login, or null) and admins ``realmRoles: ["admin"]``; a query by id has ``lastLogin: null`` and
+    no ``realmRoles``."""
+    alice_id = "a11ce000-0000-4000-8000-000000000001"
+    everyone = admin.ok("users/query", {})["users"]
+    assert everyone[alice_id]["lastLogin"] is None and "realmRoles" not in everyone[alice_id]
+    mockserver.clock.freeze(at=1720716932.504)
+    tokens = login(mockserver, "alice@example.com", "alice-pw").json()
+    assert admin.ok("users/query", {})["users"][alice_id]["lastLogin"] == 1720716932504
+    mockserver.clock.advance(60)
+    response = requests.post(f"{mockserver.url}/auth/realms/master/protocol/openid-connect/token",
+                             data={"client_id": "sdk-client", "grant_type": "refresh_token",
+                                   "refresh_token": tokens["refresh_token"]})
+    assert response.status_code == 200
+    assert admin.ok("users/query", {})["users"][alice_id]["lastLogin"] == 1720716932504  # a refresh is no login
+    assert login(mockserver, "alice@example.com", "wrong").status_code == 401
+    assert admin.ok("users/query", {})["users"][alice_id]["lastLogin"] == 1720716932504  # nor a failed one
+    login(mockserver, "developer@example.com", "developer")
+    by_id = admin.ok("users/query", {"user_ids": [DEVELOPER_ID, alice_id]})["users"]
+    for user in by_id.values():
+        assert user["lastLogin"] is None and "realmRoles" not in user and user["federatedIdentities"] == []
+    # the Keycloak admin API has neither
+    keycloak_user = requests.get(f"{mockserver.url}/auth/admin/realms/master/users/{alice_id}",
+                                 headers={"Authorization": f"Bearer {admin.token}"}).json()
+    assert "lastLogin" not in keycloak_user and "realmRoles" not in keycloak_user
 
 
 def test_query_by_ids_adds_federated_identities_and_maps_unknown_ids_to_null(admin):
