@@ -23,7 +23,7 @@ from ..controller import Controller
 from ..journal import RequestMatcher
 from ..matching import CONTROL_PREFIX, is_control_path
 from ..state import ScenarioError
-from ..validation import FieldError, Fields
+from ..validation import FieldError, Fields, decimal_int
 from . import exceptions as errors
 from .parsing import body, fields_of, flag, optional_body, rejected, scenario_refs
 from .security import ControlPolicy, Refused, redact
@@ -182,10 +182,10 @@ def _journal_filter() -> dict[str, Any]:
         if request.args.get(name):
             criteria[name] = request.args[name]
     if request.args.get("status"):
-        try:
-            criteria["status"] = int(request.args["status"])
-        except ValueError:
-            raise errors.InvalidRequest("query parameter status: expected an integer") from None
+        status = decimal_int(request.args["status"])
+        if status is None:
+            raise errors.InvalidRequest("query parameter status: expected an integer")
+        criteria["status"] = status
     return criteria
 
 
@@ -193,10 +193,9 @@ def _limit(entries: list[Any]) -> list[Any]:
     limit = request.args.get("limit")
     if not limit:
         return entries
-    try:
-        count = int(limit)
-    except ValueError:
-        raise errors.InvalidRequest("query parameter limit: expected an integer") from None
+    count = decimal_int(limit)
+    if count is None:
+        raise errors.InvalidRequest("query parameter limit: expected an integer")
     if count < 0:
         raise errors.InvalidRequest("query parameter limit: must be at least 0")
     return entries[-count:] if count else []
