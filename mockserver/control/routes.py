@@ -20,7 +20,7 @@ from ..responses import app_json
 from ..clock import MAX_EPOCH, to_epoch, to_seconds
 from ..context import current
 from ..controller import Controller
-from ..journal import RequestMatcher
+from ..journal import RequestMatcher, matcher_size_problem
 from ..matching import CONTROL_PREFIX, is_control_path
 from ..state import ScenarioError
 from ..validation import FieldError, Fields, decimal_int
@@ -232,6 +232,9 @@ def find_requests() -> Response:
                         raise FieldError(section.at(key), "expected a string")
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
+    too_large = matcher_size_problem(fields.value)
+    if too_large is not None:
+        raise errors.InvalidRequest(too_large)
     try:
         matcher = RequestMatcher.build(**{key: value for key, value in fields.value.items() if value is not None})
     except ValueError as error:  # a path pattern over the length limit
