@@ -82,6 +82,23 @@ def check_nulls(table: str, expression: Any) -> None:
                     raise _null_value(columns[key])
 
 
+def comparisons(table: str, expression: dict[str, Any]) -> int:
+    """The column comparisons in a boolean expression (checked by :func:`check_nulls` first),
+    at least 1: what filtering one row costs, for the operation's budget (limits.py)."""
+    columns, relationships = TABLES[table]
+    count = 0
+    for key, value in expression.items():
+        if key in ("_and", "_or"):
+            count += sum(comparisons(table, item) for item in value)
+        elif key == "_not":
+            count += comparisons(table, value)
+        elif key in relationships:
+            count += comparisons(relationships[key].target, value)
+        else:
+            count += len(value)
+    return max(count, 1)
+
+
 def matches(ctx: Context, table: str, row: dict[str, Any], expression: dict[str, Any]) -> bool:
     """Hasura's ``<table>_bool_exp`` (checked by :func:`check_nulls` first): every member must
     hold; ``_and: []`` holds, ``_or: []`` does not."""
@@ -269,6 +286,7 @@ def selected(ctx: Context, table: str, rows: list[dict[str, Any]], args: dict[st
     if "where" in args:
         check_nulls(table, where)
     if where:
+        ctx.rows.compare(len(rows) * comparisons(table, where))
         rows = [row for row in rows if matches(ctx, table, row, where)]
     if args.get("order_by"):
         rows = _ordered(table, rows, args["order_by"])
