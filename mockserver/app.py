@@ -103,6 +103,9 @@ def create_app(context: MockContext) -> Flask:
         separators=(",", ":"))
     app.url_map.converters["regex"] = RegexConverter
     app.url_map.strict_slashes = False
+    # Werkzeug answers "//" in a path with an HTML 308 to the merged path (which can be another
+    # route): a double slash is an unknown path instead, answered in the owning API's shape
+    app.url_map.merge_slashes = False
     app.extensions["mockserver"] = context
     for api in context.apis:
         app.register_blueprint(api.blueprint)

@@ -55,6 +55,8 @@ _HEADER_OVERHEAD = 110
 
 
 def _short(value: Any, limit: int = 80) -> str:
+    if isinstance(value, str) and len(value) > limit:
+        value = value[:limit]  # cut before dumping: a long string was serialized whole for each mention
     text = jsonlib.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -157,6 +159,49 @@ class RecordedRequest:
         return f"#{self.seq} {self.method} {self.path}{query}{body} -> {status}{fault}"
 
 
+#: what a matcher sent to ``POST /__mock/requests/find`` may hold: a find costs journal entries
+#: times matcher values (a 27 KB matcher of 2 000 keys over 1 000 entries pinned a core for 51 s)
+MAX_MATCHER_VALUES = 200
+MAX_MATCHER_DEPTH = 16
+MAX_MATCHER_BYTES = 16 * 1024
+#: the most recent entries a near-miss search ranks (each is compared with the matcher)
+NEAR_MISS_CANDIDATES = 200
+#: how much of a matcher and of a request the near-miss ranking compares as text
+NEAR_MISS_TEXT = 200
+
+
+def matcher_size_problem(criteria: dict[str, Any]) -> str | None:
+    """Why a matcher from a request is over the limits above (None when it is within them)."""
+    size = len(jsonlib.dumps(criteria, ensure_ascii=False, default=str).encode("utf-8"))
+    if size > MAX_MATCHER_BYTES:
+        return f"the matcher is {size} bytes of JSON, over the limit of {MAX_MATCHER_BYTES}"
+    count = 0
+    stack = [(criteria.get(name), 1) for name in ("json", "query", "headers", "form")]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_MATCHER_DEPTH:
+            return f"the matcher is nested more than {MAX_MATCHER_DEPTH} levels deep"
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            count += 1
+            if count > MAX_MATCHER_VALUES:
+                return (f"the matcher's json, query, headers and form hold more than {MAX_MATCHER_VALUES} "
+                        "values (members and items); match on fewer")
+            stack.append((child, depth + 1))
+    return None
+
+
+def json_contains(expected: Any, actual: Any) -> bool:
+    """Whether :func:`json_subset_diff` finds nothing, stopping at the first difference and
+    building no messages (what matching needs; the messages are for near misses)."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(key in actual and json_contains(value, actual[key])
+                                                for key, value in expected.items())
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        return all(json_contains(want, got) for want, got in zip(expected, actual))
+    return expected == actual and type(expected) is type(actual)
+
+
 def json_subset_diff(expected: Any, actual: Any, path: str = "json") -> list[str]:
     """Where ``actual`` fails to contain ``expected`` (objects compared as subsets, the rest exactly)."""
     if isinstance(expected, dict):
@@ -255,7 +300,20 @@ class RequestMatcher:
         return found
 
     def matches(self, entry: RecordedRequest) -> bool:
-        return not self.problems(entry)
+        """``not self.problems(entry)``, without building the messages."""
+        if self.method and entry.method != self.method:
+            return False
+        if self.path and not path_matches(self.path, entry.path):
+            return False
+        if (self.api and entry.api != self.api) or (self.status is not None and entry.status != self.status):
+            return False
+        if self.query and not json_contains(self.query, entry.args):
+            return False
+        if self.headers and any(entry.header(name) != value for name, value in self.headers.items()):
+            return False
+        if self.form and not json_contains(self.form, entry.form):
+            return False
+        return self.json is None or (entry.json is not None and json_contains(self.json, entry.json))
 
     def describe(self) -> str:
         parts = [self.method or "any method", self.path or "any path"]
@@ -279,7 +337,7 @@ class RequestMatcher:
 
     def _probe(self) -> str:
         body = _short(self.json, 500) if self.json is not None else ""
-        return f"{self.method or ''} {self.path or ''} {body}"
+        return f"{self.method or ''} {self.path or ''} {body}"[:NEAR_MISS_TEXT]
 
 
 def _entry_size(body: str, fields: dict[str, Any]) -> int:
@@ -495,16 +553,22 @@ class Journal:
 
     # -- near misses ---------------------------------------------------------------------
     def near_misses(self, matcher: RequestMatcher, limit: int = 3) -> list[tuple[RecordedRequest, list[str]]]:
-        """The recorded requests closest to ``matcher``, each with what differs."""
-        candidates = self.entries(include_control=matcher.targets_control())
+        """The recorded requests closest to ``matcher``, each with what differs.
+
+        Only the :data:`NEAR_MISS_CANDIDATES` most recent requests are ranked, each compared
+        once, by their first :data:`NEAR_MISS_TEXT` characters: the search compares every
+        candidate with the matcher, and the text comparison grows with the product of the
+        lengths."""
+        candidates = self.entries(include_control=matcher.targets_control())[-NEAR_MISS_CANDIDATES:]
         probe = matcher._probe()
-
-        def rank(entry: RecordedRequest) -> tuple[int, float]:
-            text = f"{entry.method} {entry.path} {entry.body[:500]}"
-            return (len(matcher.problems(entry)), -difflib.SequenceMatcher(None, probe, text).ratio())
-
-        ranked = sorted(candidates, key=rank)[:limit]
-        return [(entry, matcher.problems(entry)) for entry in ranked]
+        ranked = []
+        for entry in candidates:
+            problems = matcher.problems(entry)
+            text = f"{entry.method} {entry.path} {entry.body[:NEAR_MISS_TEXT]}"[:NEAR_MISS_TEXT]
+            ranked.append((len(problems), -difflib.SequenceMatcher(None, probe, text).ratio(), entry.seq,
+                           entry, problems))
+        ranked.sort(key=lambda item: item[:3])
+        return [(entry, problems) for *_, entry, problems in ranked[:limit]]
 
     def _closest(self, matcher: RequestMatcher, entries: Iterable[RecordedRequest], limit: int = 3) -> list[str]:
         if not list(entries):

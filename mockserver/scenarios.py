@@ -57,6 +57,15 @@ def _names_a_file(name: str) -> bool:
     return Path(name).suffix in SUFFIXES or "/" in name or "\\" in name
 
 
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, false for names no file can have: ``Path.is_file`` raises OSError for
+    a name over the file system's limit ("File name too long"), a 500 for a request's name."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def find(name: str) -> Path:
     """The file of a built-in scenario, or of a path; raises ScenarioError if none."""
     if not name.strip():
@@ -66,13 +75,13 @@ def find(name: str) -> Path:
     if _names_a_file(name):
         if candidate.suffix not in SUFFIXES:
             raise ScenarioError(name, "", "not a scenario file: a scenario file ends in .json, .yaml or .yml")
-        if candidate.is_file():
+        if is_file(candidate):
             return candidate
         raise ScenarioError(name, "", "no such scenario file")
     for folder in fixtures_dirs():
         for suffix in SUFFIXES:
             path = folder / f"{name}{suffix}"
-            if path.is_file():
+            if is_file(path):
                 return path
     raise ScenarioError(name, "", f"unknown scenario; built-in scenarios are: {', '.join(builtin_names())}")
 

@@ -339,3 +339,25 @@ def look_alike_problem(text: str) -> str | None:
 def normalize_name(text: str) -> str:
     """A name or email as stored and compared: Unicode NFC (``"e\u0301"`` is ``"\u00e9"``)."""
     return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+#: the most digits int() reads from text (Python's ``sys.get_int_max_str_digits()`` default);
+#: JSON bodies with more are refused as malformed (parse_json), query parameters alike
+MAX_INT_DIGITS = 4300
+
+
+def decimal_int(text: str) -> int | None:
+    """``text`` as a decimal integer of ASCII digits with an optional ``-``, or None.
+
+    What request parsers use instead of ``int()``, which is no validator for input: it raises
+    ValueError past 4300 digits (a 500 where ``str.isdigit()`` had passed the text), and reads
+    digits of any script (``"١٢"`` is 12), ``"1_000"`` and surrounding spaces as numbers, while
+    ``"²".isdigit()`` is true and ``int("²")`` fails."""
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > MAX_INT_DIGITS:
+        return None
+    value = int(significant)
+    return -value if digits is not text else value

@@ -20,10 +20,10 @@ from ..responses import app_json
 from ..clock import MAX_EPOCH, to_epoch, to_seconds
 from ..context import current
 from ..controller import Controller
-from ..journal import RequestMatcher
+from ..journal import RequestMatcher, matcher_size_problem
 from ..matching import CONTROL_PREFIX, is_control_path
 from ..state import ScenarioError
-from ..validation import FieldError, Fields
+from ..validation import FieldError, Fields, decimal_int
 from . import exceptions as errors
 from .parsing import body, fields_of, flag, optional_body, rejected, scenario_refs
 from .security import ControlPolicy, Refused, redact
@@ -182,10 +182,10 @@ def _journal_filter() -> dict[str, Any]:
         if request.args.get(name):
             criteria[name] = request.args[name]
     if request.args.get("status"):
-        try:
-            criteria["status"] = int(request.args["status"])
-        except ValueError:
-            raise errors.InvalidRequest("query parameter status: expected an integer") from None
+        status = decimal_int(request.args["status"])
+        if status is None:
+            raise errors.InvalidRequest("query parameter status: expected an integer")
+        criteria["status"] = status
     return criteria
 
 
@@ -193,10 +193,9 @@ def _limit(entries: list[Any]) -> list[Any]:
     limit = request.args.get("limit")
     if not limit:
         return entries
-    try:
-        count = int(limit)
-    except ValueError:
-        raise errors.InvalidRequest("query parameter limit: expected an integer") from None
+    count = decimal_int(limit)
+    if count is None:
+        raise errors.InvalidRequest("query parameter limit: expected an integer")
     if count < 0:
         raise errors.InvalidRequest("query parameter limit: must be at least 0")
     return entries[-count:] if count else []
@@ -233,6 +232,9 @@ def find_requests() -> Response:
                         raise FieldError(section.at(key), "expected a string")
     except FieldError as error:
         raise errors.InvalidRequest(str(error)) from None
+    too_large = matcher_size_problem(fields.value)
+    if too_large is not None:
+        raise errors.InvalidRequest(too_large)
     try:
         matcher = RequestMatcher.build(**{key: value for key, value in fields.value.items() if value is not None})
     except ValueError as error:  # a path pattern over the length limit

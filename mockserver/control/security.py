@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..scenarios import SUFFIXES, looks_like_path
+from ..scenarios import SUFFIXES, is_file, looks_like_path
 from ..state import ScenarioError
 
 TOKEN_HEADER = "X-Mockserver-Token"
@@ -36,10 +36,12 @@ MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: names of state-document members that hold secrets (left out of GET /__mock/state)
 SECRET_FIELDS = frozenset({"password", "secret", "secret_key", "signing_key", "private_key", "client_secret"})
 _SECRET_SUFFIXES = tuple(f"_{name}" for name in SECRET_FIELDS)
+#: what a save's temporary file adds to the name (".<name>.XXXXXXXX.tmp", controller.save_state)
+SAVE_TEMP_EXTRA = 16
 
 
 class Refused(Exception):
-    """A control call refused by the policy: ``status`` (401, 403, 415) and a message."""
+    """A control call refused by the policy: ``status`` (400, 401, 403, 415) and a message."""
 
     def __init__(self, status: int, message: str) -> None:
         self.status = status
@@ -129,6 +131,16 @@ class ControlPolicy:
         if self.save_dir is None:
             raise Refused(403, "saving to a path is off: this server saves only to its --state-file; start it with "
                                "--save-dir DIR to allow saves into DIR")
+        # refused before the file system sees them: a NUL raised ValueError, an over-long name
+        # OSError (both 500s); they are the client's mistakes, so 400s
+        if "\0" in path:
+            raise Refused(400, "path: a file name cannot contain a NUL character")
+        *folders, name = Path(path).parts or ("",)
+        longest = _name_max(self.save_dir)
+        if any(len(os.fsencode(part)) > longest for part in folders):
+            raise Refused(400, f"path: a directory name is longer than {longest} bytes")
+        if len(os.fsencode(name)) > longest - SAVE_TEMP_EXTRA:
+            raise Refused(400, f"path: the file name is longer than {longest - SAVE_TEMP_EXTRA} bytes")
         target = (self.save_dir / path).resolve()
         if target == self.save_dir or not target.is_relative_to(self.save_dir):
             raise Refused(403, f"path {path!r} is outside the save directory {self.save_dir}")
@@ -141,16 +153,27 @@ class ControlPolicy:
             for folder in self.scenario_dirs:
                 for suffix in SUFFIXES:
                     candidate = folder / f"{ref}{suffix}"
-                    if candidate.is_file():
+                    if is_file(candidate):
                         return str(candidate)
             return ref  # a built-in name (or an unknown one, which the loader refuses)
         candidate = Path(ref)
-        resolved = (candidate if candidate.is_absolute() else Path.cwd() / candidate).resolve()
+        try:
+            resolved = (candidate if candidate.is_absolute() else Path.cwd() / candidate).resolve()
+        except (OSError, ValueError):  # a NUL in the path: no file has that name
+            raise ScenarioError(ref, "", "no such scenario file") from None
         if resolved in self.scenario_files or any(resolved.is_relative_to(folder) for folder in self.scenario_dirs):
             return str(resolved)
         raise ScenarioError(ref, "", "the control API reads scenario files only from the directories given at "
                                      "start (--scenario-dir) or named with --scenario; send a built-in name or "
                                      "the scenario document itself")
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name, in bytes, the file system of ``folder`` takes (255 where unknown)."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or the folder is gone
+        return 255
 
 
 def redact(document: Any) -> Any:

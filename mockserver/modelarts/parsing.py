@@ -13,7 +13,7 @@ from typing import Any
 from flask import request
 
 from ..context import json_body
-from ..validation import FieldError, Fields, type_name
+from ..validation import FieldError, Fields, decimal_int, type_name
 from . import exceptions as errors
 from .records import ORDERS, SORT_KEYS
 from .signing import SignedRequest
@@ -192,11 +192,8 @@ def _int_arg(name: str, default: int, minimum: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    text = raw.strip()
-    if not text.isascii() or not text.lstrip("-").isdigit():
-        raise errors.InvalidQueryParameter(name, raw, f"It must be an integer greater than or equal to {minimum}.")
-    value = int(text)
-    if value < minimum:
+    value = decimal_int(raw.strip())
+    if value is None or value < minimum:
         raise errors.InvalidQueryParameter(name, raw, f"It must be an integer greater than or equal to {minimum}.")
     return value
 

@@ -277,6 +277,9 @@ def user_search() -> UserSearch:
         if raw is None or raw == "":
             return default
         try:
+            # Java's Integer.parseInt: digits of any script, but no "_" or spaces (int() takes both)
+            if "_" in raw or raw.strip() != raw:
+                raise ValueError(raw)
             value = int(raw)
         except ValueError:
             raise errors.KeycloakBadRequest(f"unknown_error: '{name}' must be an integer") from None

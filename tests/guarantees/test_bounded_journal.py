@@ -123,3 +123,62 @@ def test_bad_budget_values_are_usage_errors(argv, capsys):
     with pytest.raises(SystemExit) as exited:
         parse_args(argv, {})
     assert exited.value.code == 2
+
+
+# -- POST /__mock/requests/find: its work is bounded (the audit's t31) --------------------------
+def over_the_limits() -> list[tuple[dict, str]]:
+    from mockserver.journal import MAX_MATCHER_BYTES, MAX_MATCHER_DEPTH, MAX_MATCHER_VALUES
+
+    deep: dict = {"leaf": 1}
+    for _ in range(MAX_MATCHER_DEPTH):
+        deep = {"d": deep}
+    return [
+        ({"json": {f"k{index}": index for index in range(2000)}}, f"over the limit of {MAX_MATCHER_BYTES}"),
+        ({"json": {"a": "x" * MAX_MATCHER_BYTES}}, f"over the limit of {MAX_MATCHER_BYTES}"),
+        ({"json": {f"k{index}": 0 for index in range(MAX_MATCHER_VALUES + 1)}}, f"more than {MAX_MATCHER_VALUES}"),
+        ({"json": [0] * (MAX_MATCHER_VALUES + 1)}, f"more than {MAX_MATCHER_VALUES}"),
+        ({"headers": {f"h{index}": "v" for index in range(MAX_MATCHER_VALUES + 1)}}, f"more than {MAX_MATCHER_VALUES}"),
+        ({"json": deep}, f"nested more than {MAX_MATCHER_DEPTH} levels"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_a_matcher_over_the_limits_is_a_400(server, index):
+    matcher, fragment = over_the_limits()[index]
+    answer = requests.post(f"{server.url}/__mock/requests/find", json={"method": "POST", **matcher}, timeout=10)
+    assert answer.status_code == 400
+    body = answer.json()
+    assert fragment in body["error"] and body["status"] == 400
+
+
+def test_a_matcher_at_the_limits_is_served(server):
+    from mockserver.journal import MAX_MATCHER_VALUES
+
+    client = server.test_client()
+    client.post("/v1/api/workspaces/list", json={f"k{index}": index for index in range(MAX_MATCHER_VALUES)})
+    matcher = {"path": "/v1/api/workspaces/list", "json": {f"k{index}": index for index in range(MAX_MATCHER_VALUES)}}
+    assert requests.post(f"{server.url}/__mock/requests/find", json=matcher, timeout=10).json()["count"] == 1
+
+
+def test_the_near_miss_search_ranks_a_bounded_number_of_requests(server, monkeypatch):
+    """Each near-miss candidate is compared with the whole matcher (messages, a text ratio):
+    over the whole journal that was entries x matcher keys, 51 s for the audit's request."""
+    from mockserver.journal import MAX_MATCHER_VALUES, NEAR_MISS_CANDIDATES, RequestMatcher
+
+    client = server.test_client()
+    for index in range(NEAR_MISS_CANDIDATES + 300):
+        client.post("/v1/api/workspaces/list", json={"a": index})
+    compared = []
+    problems = RequestMatcher.problems
+
+    def counting(self, entry):
+        compared.append(entry.seq)
+        return problems(self, entry)
+
+    monkeypatch.setattr(RequestMatcher, "problems", counting)
+    matcher = {"path": "/v1/api/workspaces/list", "json": {f"k{index}": index for index in range(MAX_MATCHER_VALUES)}}
+    body = client.post("/__mock/requests/find", json=matcher).get_json()
+    assert body["count"] == 0 and len(body["near_misses"]) == 3
+    assert len(compared) <= NEAR_MISS_CANDIDATES
+    newest = max(entry.seq for entry in server.journal.entries())
+    assert min(compared) > newest - NEAR_MISS_CANDIDATES - 1  # the most recent ones

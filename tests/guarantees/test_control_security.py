@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from mockserver import MockServer
+from mockserver.control.security import SAVE_TEMP_EXTRA
 
 pytest_plugins = ["pytester"]
 
@@ -81,6 +82,38 @@ def test_scenarios_come_from_the_directories_given_at_start(tmp_path):
             assert requests.post(url(server, "/__mock/reset")).status_code == 200
         inline = {"name": "inline", "wallaroo": {"workspaces": [{"name": "inline-ws", "members": []}]}}
         assert requests.post(url(server, "/__mock/reset"), json={"scenarios": [inline]}).status_code == 200
+
+
+def test_a_save_path_no_file_can_have_is_a_400_that_writes_nothing(tmp_path):
+    """A NUL raised ValueError and a name over 255 bytes OSError: both were 500s."""
+    inside = tmp_path / "saves"
+    inside.mkdir()
+    with MockServer(save_dir=inside) as server:
+        for path, fragment in (("x\u0000y.json", "NUL"), ("a" * 300 + ".json", "longer than"),
+                               ("sub/" + "b" * 256 + "/x.json", "longer than")):
+            answer = requests.post(url(server, "/__mock/state/save"), json={"path": path})
+            assert answer.status_code == 400, (path[:20], answer.text)
+            assert fragment in answer.json()["error"] and answer.json()["status"] == 400
+        longest = "c" * (255 - SAVE_TEMP_EXTRA - len(".json")) + ".json"  # with its temporary file's extra bytes, 255 at most
+        assert requests.post(url(server, "/__mock/state/save"), json={"path": longest}).status_code == 200
+        answer = requests.post(url(server, "/__mock/state/save"), json={"path": "c" + longest})
+        assert answer.status_code == 400 and "longer than" in answer.json()["error"]
+    assert [path.name for path in inside.iterdir()] == [longest]
+
+
+def test_a_scenario_no_file_can_have_is_an_unknown_scenario(tmp_path):
+    """Names and paths over the file system's name limit made ``is_file()`` raise OSError (a 500)."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    with MockServer(scenario_dirs=[folder]) as server:
+        for ref, reason in (("a" * 300, "unknown scenario"), ("a" * 5000, "unknown scenario"),
+                            (str(folder / ("a" * 300 + ".json")), "no such scenario file"),
+                            (str(folder / ("a" * 300)), "not a scenario file"),
+                            (str(folder / "x\u0000.json"), "no such scenario file")):
+            answer = requests.post(url(server, "/__mock/scenarios/load"), json={"scenarios": [ref]})
+            assert answer.status_code == 422, (ref[:40], answer.text[:200])
+            assert answer.json()["reason"].startswith(reason)
+        assert server.state.scenarios == ["default"]
 
 
 # -- other sites' pages ------------------------------------------------------------------

@@ -307,7 +307,7 @@ def install_scalars(schema: Any) -> None:
             number = value
         elif isinstance(value, float) and value.is_integer():
             number = int(value)
-        elif isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,20}\s*", value):
+        elif isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,20}\s*", value):
             number = int(value)
         if number is None:
             raise GraphQLError(f"invalid input syntax for type bigint: {str(value)[:60]!r}")

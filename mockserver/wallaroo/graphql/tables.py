@@ -252,6 +252,8 @@ class Tables:
             if look_alike_problem(name) is not None:  # our choice: docs/wallaroo.md, "Look-alike names"
                 raise gql_errors.CheckViolation("workspace", "workspace_name_visible_check")
             name = normalize_name(name)
+            if len(name) > max_inserted_name_length(name):  # our choice: docs/wallaroo.md, "Insert a workspace"
+                raise gql_errors.CheckViolation("workspace", "workspace_name_length_check")
             if created_by is None and not caller.email:
                 # created_by defaults to the caller's email (REC: default workspaces carry it);
                 # a caller without one gets the error the recorded users tutorial shows for such users
@@ -342,6 +344,20 @@ class Tables:
             return [row for _, row in doomed]
 
 
+#: the longest email a default workspace's name is made of (RFC 5321's limit on a path)
+MAX_EMAIL_LENGTH = 254
+#: names are limited as ``workspaces/create`` limits them (shorter than 64 characters)
+MAX_NAME_LENGTH = 63
+
+
+def max_inserted_name_length(name: str) -> int:
+    """The longest name ``insert_workspace_one`` takes: REST's 63 characters, or an email's 254
+    plus the suffix for a default workspace (``<email> - Default Workspace``, which the SDK inserts)."""
+    if name.endswith(DEFAULT_WORKSPACE_SUFFIX):
+        return MAX_EMAIL_LENGTH + len(DEFAULT_WORKSPACE_SUFFIX)
+    return MAX_NAME_LENGTH
+
+
 @dataclass
 class Context:
     """What the resolvers of one request work with: the tables and who is asking."""
@@ -350,3 +366,5 @@ class Context:
     caller: User
     #: the rows this operation has read so far (limits.MAX_ROWS)
     rows: RowBudget = field(default_factory=RowBudget)
+    #: LIKE patterns and _in sets of this operation, prepared once (filters.py)
+    prepared: dict[tuple[Any, ...], Any] = field(default_factory=dict)
