@@ -88,7 +88,12 @@ class Controller:
             self._baseline_key = None
 
     def save_state(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Write the state document atomically (temp file + rename) and return its path."""
+        """Write the state document atomically (temp file + rename) and return its path.
+
+        A symlink is kept: the file it points to is replaced. Raises :class:`StateTooLarge`
+        (an ``OSError``, like every other failed save) and leaves the previous file as it was
+        when the document would be over what the loader reads back.
+        """
         target = Path(path) if path is not None else self.state_file
         if target is None:
             raise ValueError("no path given and no state_file configured")
@@ -97,14 +102,18 @@ class Controller:
         # it went back to before (scenarios loaded through the control API included).
         document["baseline"] = self.state.export_baseline()
         with self._save_lock:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
+            # os.replace over a symlink would replace the link itself and never update the
+            # file the user pointed it at: write next to the link's final target instead.
+            destination = Path(os.path.realpath(target))
+            data = encode_document(document, limit=scenario_files.MAX_FILE_BYTES, target=target)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=TEMP_SUFFIX, dir=destination.parent)
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(document, handle, indent=2, ensure_ascii=False)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
                     handle.flush()
                     os.fsync(handle.fileno())
-                os.replace(tmp, target)
+                os.replace(tmp, destination)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
@@ -124,6 +133,21 @@ class Controller:
         self.state.import_(document, source=str(source))
 
 
+class StateTooLarge(OSError):
+    """The state document is bigger than a state file the loader accepts."""
+
+
+def encode_document(document: dict[str, Any], *, limit: int, target: Path) -> bytes:
+    """``document`` as compact UTF-8 JSON (indentation doubled a large state's size; the C
+    encoder only runs for one-shot dumps), or :class:`StateTooLarge` past ``limit`` bytes: a
+    file the server could not read back at the next start would lose everything in it."""
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if len(data) > limit:
+        raise StateTooLarge(f"the state is {len(data)} bytes, over the limit of {limit} bytes a state file may hold "
+                            f"(mockserver.scenarios.MAX_FILE_BYTES); {target} was left as it was")
+    return data
+
+
 #: the end of the temporary file a save writes before renaming it over the target
 TEMP_SUFFIX = ".tmp"
 
@@ -131,6 +155,7 @@ TEMP_SUFFIX = ".tmp"
 def remove_leftover_temp_files(target: Path) -> list[Path]:
     """Remove the temporary files of saves to ``target`` that never finished (kill -9, power
     loss); they piled up next to the state file. Returns what was removed."""
+    target = Path(os.path.realpath(target))  # a save writes them next to a symlink's target
     pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}({re.escape(TEMP_SUFFIX)})?\Z")
     removed: list[Path] = []
     try:
