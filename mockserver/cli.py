@@ -49,6 +49,7 @@ from .journal import DEFAULT_JOURNAL_LIMIT, DEFAULT_JOURNAL_MAX_BYTES
 from .server import DEFAULT_SCENARIOS, MockServer
 from .serving import SERVERS
 from .state import ScenarioError
+from .statefile import StateFileLock, UnusableStateFile, check_writable
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -298,8 +299,17 @@ def _print(line: str, out: TextIO) -> bool:
 
 # -- main ----------------------------------------------------------------------------
 def _fail(message: str, code: int, err: TextIO) -> int:
-    print(f"mockserver: error: {message}", file=err, flush=True)
+    _say(f"mockserver: error: {message}", err)
     return code
+
+
+def _say(line: str, err: TextIO) -> None:
+    """Print on stderr; after SIGHUP the terminal may be gone, and a failed print must not
+    turn a finished save into a traceback."""
+    try:
+        print(line, file=err, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def list_scenarios(out: TextIO) -> int:
@@ -320,6 +330,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         logger = logging.getLogger("mockserver")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
+    if args.state_file:
+        try:  # refused now rather than at the first save, when every write since start is lost
+            check_writable(args.state_file)
+        except UnusableStateFile as error:
+            return _fail(f"--state-file {args.state_file}: {error}", EXIT_USAGE, err)
     if args.check and args.state_file and not os.path.isfile(args.state_file):
         return _fail(f"{args.state_file}: no such state file (--check validates an existing one; "
                      "without --check the server creates it on the first save)", EXIT_USAGE, err)
@@ -328,6 +343,21 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             PROCESS_KEYS.use_file(args.signing_key_file, create=not args.check)  # --check writes nothing
         except UnusableKey as error:
             return _fail(f"--signing-key-file {args.signing_key_file}: {error}", EXIT_USAGE, err)
+    # --check only reads, so it may look at the file of a running server
+    lock = StateFileLock(args.state_file) if args.state_file and not args.check else None
+    if lock is not None:
+        try:  # before the file is read: what another server saves later would be lost
+            lock.acquire()
+        except UnusableStateFile as error:
+            return _fail(f"--state-file {args.state_file}: {error}", EXIT_USAGE, err)
+    try:
+        return _run(args, out, err)
+    finally:
+        if lock is not None:
+            lock.release()  # after the final save
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         server = MockServer(args.scenario, host=args.host, port=args.port, state_file=args.state_file,
                             log_requests=args.log_requests, server=args.server, journal_limit=args.journal_limit,
@@ -410,7 +440,7 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     if not args.quiet:
-        print("mockserver stopped", file=err, flush=True)
+        _say("mockserver stopped", err)
     return code
 
 
@@ -429,14 +459,14 @@ def _while_stopping(err: TextIO, *, quiet: bool) -> Any:
 
 def _save(server: MockServer, err: TextIO, *, quiet: bool) -> int:
     if server.state_file is None:
-        print("mockserver: no --state-file to save to", file=err, flush=True)
+        _say("mockserver: no --state-file to save to", err)
         return EXIT_OK
     try:
         path = server.save_state()
     except OSError as error:
         return _fail(f"cannot save the state to {server.state_file}: {error.strerror or error}", EXIT_RUNTIME, err)
     if not quiet:
-        print(f"mockserver: state saved to {path}", file=err, flush=True)
+        _say(f"mockserver: state saved to {path}", err)
     return EXIT_OK
 
 

@@ -116,3 +116,89 @@ def test_a_symlinked_state_file_stays_a_link_and_its_target_is_saved(tmp_path: P
     assert {"bulk-0@example.com", "second@example.com"} <= set(users)
     assert sorted(path.name for path in real_folder.iterdir()) == ["state.json"]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["link.json", "real"]
+
+
+# -- the command line ------------------------------------------------------------------------------
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mockserver", *args], capture_output=True, text=True,
+                          timeout=TIMEOUT, env=environ())
+
+
+def start_cli(*args: str) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen([sys.executable, "-m", "mockserver", "--port", "0", "--quiet", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ())
+    url = process.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), process.stderr.read() if process.poll() is not None else url
+    return process, url
+
+
+def stop_cli(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[int, str]:
+    if process.poll() is None:
+        process.send_signal(sig)
+    _, err = process.communicate(timeout=TIMEOUT)
+    return process.returncode, err
+
+
+def add_user_over_http(url: str, name: str) -> None:
+    user = {"username": name, "email": name}
+    answer = requests.post(f"{url}/__mock/scenarios/load", timeout=10,
+                           json={"scenarios": [{"name": name, "wallaroo": {"users": [user]}}], "as_baseline": False})
+    assert answer.ok, answer.text
+
+
+def saved_usernames(state_file: Path) -> set[str]:
+    return {user["username"] for user in json.loads(state_file.read_text())["wallaroo"]["users"]}
+
+
+def assert_one_line(result: subprocess.CompletedProcess[str], code: int, *fragments: str) -> None:
+    assert result.returncode == code, result
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mockserver: error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_a_second_server_on_the_same_state_file_refuses_to_start(tmp_path: Path) -> None:
+    state_file = tmp_path / "shared.json"
+    link = tmp_path / "other-name.json"
+    link.symlink_to(state_file)
+    first, url = start_cli("--state-file", str(state_file))
+    try:
+        add_user_over_http(url, "first@example.com")
+        for path in (state_file, link):  # another name for the same file is the same file
+            second = run_cli("--port", "0", "--quiet", "--state-file", str(path))
+            assert_one_line(second, 2, f"--state-file {path}: in use by another mockserver (pid {first.pid}")
+        assert run_cli("--check", "--state-file", str(state_file)).returncode == 2, "no file yet: nothing to check"
+    finally:
+        code, err = stop_cli(first)
+    assert (code, err) == (0, "")
+    assert "first@example.com" in saved_usernames(state_file)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["other-name.json", "shared.json"], \
+        "the lock file goes with the server"
+
+    again, url = start_cli("--state-file", str(state_file))  # free again once the first has stopped
+    try:
+        assert run_cli("--check", "--state-file", str(state_file)).returncode == 0, "--check only reads"
+    finally:
+        assert stop_cli(again) == (0, "")
+
+
+@pytest.mark.parametrize("where, fragment", [
+    ("afile/st.json", "afile is not a folder"),
+    ("missing/st.json", "missing does not exist"),
+    ("/proc/st.json", "cannot be saved: no file can be created in /proc"),
+    ("", "is a folder"),
+])
+def test_a_state_file_no_save_could_write_is_refused_at_start(tmp_path: Path, where: str, fragment: str) -> None:
+    (tmp_path / "afile").touch()
+    path = where if where.startswith("/") else str(tmp_path / where)
+    result = run_cli("--port", "0", "--state-file", path)
+    assert_one_line(result, 2, f"--state-file {path}: ", fragment)
+    assert result.stdout == ""
+
+
+def test_check_reports_a_state_file_no_save_could_write(tmp_path: Path) -> None:
+    assert_one_line(run_cli("--check", "--state-file", "/proc/version"), 2,
+                    "--state-file /proc/version: cannot be saved")
+    assert list(tmp_path.iterdir()) == []
+
