@@ -21,8 +21,8 @@ Every flag has an environment variable (the flag wins)::
 When ready it prints the URL on the first line of stdout and the docs page's URL on the
 second (``--quiet``: the URL alone), then the credentials of both APIs read from the loaded
 state. Every usage error (a bad flag, value, file or address) is one line on stderr and exit
-status 2; closing stdout early (``mockserver | head -1``) is not an error. SIGINT and SIGTERM save the state
-file (if any) and exit 0; SIGUSR1 and ``POST /__mock/state/save`` save it without
+status 2; closing stdout early (``mockserver | head -1``) is not an error. SIGINT, SIGTERM and SIGHUP
+(a closed terminal) save the state file (if any) and exit 0; SIGUSR1 and ``POST /__mock/state/save`` save it without
 stopping. Exit codes: 0 clean shutdown, 1 cannot listen or cannot save, 2 bad usage
 (an unknown flag, a bad value, an invalid scenario or state file).
 """
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER, "
                "MOCKSERVER_SIGNING_KEY_FILE, MOCKSERVER_CONTROL_TOKEN, MOCKSERVER_SAVE_DIR, MOCKSERVER_SCENARIO_DIRS, "
                "MOCKSERVER_ALLOW_HOSTS, MOCKSERVER_JOURNAL_LIMIT and MOCKSERVER_JOURNAL_MAX_BYTES set the defaults of the "
-               "flags. SIGINT/SIGTERM save the state file and stop; SIGUSR1 saves it.")
+               "flags. SIGINT/SIGTERM/SIGHUP save the state file and stop; SIGUSR1 saves it.")
     parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=port_number, help=f"port to listen on; 0 picks a free one (default {DEFAULT_PORT})")
     parser.add_argument("--scenario", action="append", metavar="NAME_OR_FILE",
@@ -399,8 +399,13 @@ def tune_collector() -> None:
     gc.set_threshold(10_000, 50, 100)
 
 
+#: the signals that save the state file and stop: SIGHUP too, as closing the terminal or the
+#: ssh session sends it, and its default action exits without saving
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run until SIGINT/SIGTERM; save on SIGUSR1. Returns the exit code."""
+    """Run until SIGINT/SIGTERM/SIGHUP; save on SIGUSR1. Returns the exit code."""
     wake = threading.Event()
     requests: dict[str, bool] = {"stop": False, "save": False}
 
@@ -412,7 +417,7 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
         requests["save"] = True
         wake.set()
 
-    previous = {sig: signal.signal(sig, on_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, on_stop) for sig in STOP_SIGNALS}
     if hasattr(signal, "SIGUSR1"):
         previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, on_save)
     code = EXIT_OK
@@ -428,7 +433,7 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
         # From here to the end of the final save, a further SIGINT/SIGTERM is noted, not
         # obeyed: the save holds every acknowledged write (a second signal 0.3 s after the
         # first used to kill it half-way, losing them and leaving a temp file).
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             signal.signal(sig, _while_stopping(err, quiet=args.quiet))
         try:
             state_file, server.state_file = server.state_file, None  # saved below, with error handling

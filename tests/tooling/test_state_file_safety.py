@@ -202,3 +202,13 @@ def test_check_reports_a_state_file_no_save_could_write(tmp_path: Path) -> None:
                     "--state-file /proc/version: cannot be saved")
     assert list(tmp_path.iterdir()) == []
 
+
+def test_sighup_saves_then_stops_like_sigterm(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.json"
+    process, url = start_cli("--state-file", str(state_file))
+    try:
+        add_user_over_http(url, "hangup@example.com")
+    finally:
+        code, err = stop_cli(process, signal.SIGHUP)
+    assert (code, err) == (0, "")
+    assert "hangup@example.com" in saved_usernames(state_file)
