@@ -6,6 +6,7 @@ Every flag has an environment variable (the flag wins)::
     --port           MOCKSERVER_PORT          default 8080; 0 picks a free port
     --scenario       MOCKSERVER_SCENARIO      repeatable (comma-separated in the variable); default "default"
     --state-file     MOCKSERVER_STATE_FILE    loaded at start if it exists, saved on shutdown and on demand
+    --autosave-seconds MOCKSERVER_AUTOSAVE_SECONDS  also save it every N seconds when the state changed
     --log-requests   MOCKSERVER_LOG_REQUESTS  one line per request on stderr
     --quiet          MOCKSERVER_QUIET         print only the URL
     --server         MOCKSERVER_SERVER        auto (default), granian or waitress: the HTTP server
@@ -40,6 +41,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from typing import Any, Sequence, TextIO
 
 from ._version import __version__
@@ -106,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mockserver",
         description="A stateful test double for the Wallaroo MLOps API and the ModelArts workspace API.",
         epilog="Environment variables MOCKSERVER_HOST, MOCKSERVER_PORT, MOCKSERVER_SCENARIO (comma-separated), "
-               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER, "
+               "MOCKSERVER_STATE_FILE, MOCKSERVER_AUTOSAVE_SECONDS, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER, "
                "MOCKSERVER_SIGNING_KEY_FILE, MOCKSERVER_CONTROL_TOKEN, MOCKSERVER_SAVE_DIR, MOCKSERVER_SCENARIO_DIRS, "
                "MOCKSERVER_ALLOW_HOSTS, MOCKSERVER_JOURNAL_LIMIT and MOCKSERVER_JOURNAL_MAX_BYTES set the defaults of the "
                "flags. SIGINT/SIGTERM/SIGHUP save the state file and stop; SIGUSR1 saves it.")
@@ -118,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--state-file", metavar="PATH",
                         help="load the state from PATH at start if it exists; save it there on shutdown "
                              "and on demand (SIGUSR1, POST /__mock/state/save)")
+    parser.add_argument("--autosave-seconds", type=positive_int, metavar="N",
+                        help="also save the state file every N seconds when the state changed, so a kill -9 or "
+                             "a crash loses at most N seconds of writes (default: off)")
     parser.add_argument("--log-requests", action="store_true", default=None, help="log every request on stderr")
     parser.add_argument("--control-token", metavar="TOKEN",
                         help="require TOKEN in the X-Mockserver-Token header of every control call but "
@@ -180,6 +185,14 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
                      "or a .json/.yaml file")
     if args.state_file is None:
         args.state_file = environ.get("MOCKSERVER_STATE_FILE") or None
+    if args.autosave_seconds is None:
+        text = environ.get("MOCKSERVER_AUTOSAVE_SECONDS", "").strip()
+        try:
+            args.autosave_seconds = positive_int(text) if text else None
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"MOCKSERVER_AUTOSAVE_SECONDS: {error}")
+    if args.autosave_seconds is not None and not args.state_file:
+        parser.error("--autosave-seconds: there is no --state-file to save to")
     if args.log_requests is None:
         args.log_requests = _env_flag(parser, "MOCKSERVER_LOG_REQUESTS", environ)
     if args.control_token is None:
@@ -421,6 +434,10 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
     if hasattr(signal, "SIGUSR1"):
         previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, on_save)
     code = EXIT_OK
+    autosave = getattr(args, "autosave_seconds", None)
+    if autosave:
+        server.controller.note_saved()  # what was just loaded needs no save until it changes
+    next_autosave = time.monotonic() + (autosave or 0)
     try:
         print_banner(server, args, out, err)
         while not requests["stop"]:
@@ -429,6 +446,9 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
             if requests["save"] and not requests["stop"]:
                 requests["save"] = False
                 code = max(code, _save(server, err, quiet=args.quiet))
+            if autosave and not requests["stop"] and time.monotonic() >= next_autosave:
+                code = max(code, _save(server, err, quiet=args.quiet, only_if_changed=True))
+                next_autosave = time.monotonic() + autosave
     finally:
         # From here to the end of the final save, a further SIGINT/SIGTERM is noted, not
         # obeyed: the save holds every acknowledged write (a second signal 0.3 s after the
@@ -462,12 +482,14 @@ def _while_stopping(err: TextIO, *, quiet: bool) -> Any:
     return on_signal
 
 
-def _save(server: MockServer, err: TextIO, *, quiet: bool) -> int:
+def _save(server: MockServer, err: TextIO, *, quiet: bool, only_if_changed: bool = False) -> int:
     if server.state_file is None:
         _say("mockserver: no --state-file to save to", err)
         return EXIT_OK
     try:
-        path = server.save_state()
+        path = server.controller.save_state_if_changed() if only_if_changed else server.save_state()
+        if path is None:
+            return EXIT_OK
     except OSError as error:
         return _fail(f"cannot save the state to {server.state_file}: {error.strerror or error}", EXIT_RUNTIME, err)
     if not quiet:

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import requests
 
 from mockserver import MockServer, ScenarioError
 from mockserver import scenarios as scenario_files
+from mockserver.cli import parse_args
 from mockserver.controller import StateTooLarge
 from mockserver.validation import parse_json
 
@@ -212,3 +214,39 @@ def test_sighup_saves_then_stops_like_sigterm(tmp_path: Path) -> None:
         code, err = stop_cli(process, signal.SIGHUP)
     assert (code, err) == (0, "")
     assert "hangup@example.com" in saved_usernames(state_file)
+
+
+def test_autosave_bounds_what_kill_9_loses_and_writes_only_after_a_change(tmp_path: Path) -> None:
+    state_file = tmp_path / "state.json"
+    MockServer(["default"], state_file=state_file).save_state()
+    loaded = state_file.stat().st_ino
+    process, url = start_cli("--state-file", str(state_file), "--autosave-seconds", "1")
+    try:
+        time.sleep(2.5)
+        assert state_file.stat().st_ino == loaded, "nothing changed since the load: nothing written"
+        add_user_over_http(url, "autosaved@example.com")
+        for _ in range(100):  # bounded: 10 s
+            if "autosaved@example.com" in saved_usernames(state_file):
+                break
+            time.sleep(0.1)
+        saved = state_file.stat().st_ino
+        time.sleep(2.5)
+        assert state_file.stat().st_ino == saved, "saved once per change, not every second"
+    finally:
+        process.kill()  # kill -9: no final save
+        process.communicate(timeout=TIMEOUT)
+    assert "autosaved@example.com" in saved_usernames(state_file)
+
+
+@pytest.mark.parametrize("argv, env, message", [
+    (["--autosave-seconds", "0", "--state-file", "s.json"], {}, "expected a positive integer"),
+    ([], {"MOCKSERVER_AUTOSAVE_SECONDS": "soon", "MOCKSERVER_STATE_FILE": "s.json"}, "MOCKSERVER_AUTOSAVE_SECONDS"),
+    (["--autosave-seconds", "5"], {}, "--autosave-seconds: there is no --state-file"),
+])
+def test_bad_autosave_settings_are_usage_errors(capsys, argv: list[str], env: dict[str, str], message: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(argv, environ=env)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert parse_args([], environ={"MOCKSERVER_AUTOSAVE_SECONDS": "30",
+                                   "MOCKSERVER_STATE_FILE": "s.json"}).autosave_seconds == 30
