@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -250,3 +251,29 @@ def test_bad_autosave_settings_are_usage_errors(capsys, argv: list[str], env: di
     assert message in capsys.readouterr().err
     assert parse_args([], environ={"MOCKSERVER_AUTOSAVE_SECONDS": "30",
                                    "MOCKSERVER_STATE_FILE": "s.json"}).autosave_seconds == 30
+
+
+def test_of_two_racing_saves_the_later_state_is_the_one_kept(tmp_path: Path, monkeypatch) -> None:
+    state_file = tmp_path / "state.json"
+    server = MockServer(["default"], state_file=state_file)
+    export_baseline = server.state.export_baseline
+    first_save, go_on = threading.Event(), threading.Event()
+
+    def slow_first_save() -> dict:
+        if not first_save.is_set():
+            first_save.set()
+            go_on.wait(5)  # the first save has exported its (older) data and pauses here
+        return export_baseline()
+
+    monkeypatch.setattr(server.state, "export_baseline", slow_first_save)
+    older = threading.Thread(target=server.save_state)
+    older.start()
+    assert first_save.wait(5)
+    server.add_wallaroo_user(username="later@example.com", email="later@example.com")
+    newer = threading.Thread(target=server.save_state)
+    newer.start()
+    newer.join(0.5)  # before the fix it saved at once, and the older save then overwrote it
+    go_on.set()
+    older.join(5)
+    newer.join(5)
+    assert "later@example.com" in saved_usernames(state_file)
