@@ -277,3 +277,15 @@ def test_of_two_racing_saves_the_later_state_is_the_one_kept(tmp_path: Path, mon
     older.join(5)
     newer.join(5)
     assert "later@example.com" in saved_usernames(state_file)
+
+
+def test_unfinished_saves_next_to_a_symlinks_target_are_cleaned_up(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "state.json"
+    MockServer(["default"], state_file=target).save_state()
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    leftover = tmp_path / "real" / ".state.json.ab12cd34.tmp"  # where a save through the link writes
+    leftover.write_text('{"half": ')
+    MockServer(["default"], state_file=link)
+    assert not leftover.exists()
