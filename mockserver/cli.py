@@ -6,6 +6,7 @@ Every flag has an environment variable (the flag wins)::
     --port           MOCKSERVER_PORT          default 8080; 0 picks a free port
     --scenario       MOCKSERVER_SCENARIO      repeatable (comma-separated in the variable); default "default"
     --state-file     MOCKSERVER_STATE_FILE    loaded at start if it exists, saved on shutdown and on demand
+    --autosave-seconds MOCKSERVER_AUTOSAVE_SECONDS  also save it every N seconds when the state changed
     --log-requests   MOCKSERVER_LOG_REQUESTS  one line per request on stderr
     --quiet          MOCKSERVER_QUIET         print only the URL
     --server         MOCKSERVER_SERVER        auto (default), granian or waitress: the HTTP server
@@ -21,8 +22,8 @@ Every flag has an environment variable (the flag wins)::
 When ready it prints the URL on the first line of stdout and the docs page's URL on the
 second (``--quiet``: the URL alone), then the credentials of both APIs read from the loaded
 state. Every usage error (a bad flag, value, file or address) is one line on stderr and exit
-status 2; closing stdout early (``mockserver | head -1``) is not an error. SIGINT and SIGTERM save the state
-file (if any) and exit 0; SIGUSR1 and ``POST /__mock/state/save`` save it without
+status 2; closing stdout early (``mockserver | head -1``) is not an error. SIGINT, SIGTERM and SIGHUP
+(a closed terminal) save the state file (if any) and exit 0; SIGUSR1 and ``POST /__mock/state/save`` save it without
 stopping. Exit codes: 0 clean shutdown, 1 cannot listen or cannot save, 2 bad usage
 (an unknown flag, a bad value, an invalid scenario or state file).
 """
@@ -40,6 +41,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from typing import Any, Sequence, TextIO
 
 from ._version import __version__
@@ -49,6 +51,7 @@ from .journal import DEFAULT_JOURNAL_LIMIT, DEFAULT_JOURNAL_MAX_BYTES
 from .server import DEFAULT_SCENARIOS, MockServer
 from .serving import SERVERS
 from .state import ScenarioError
+from .statefile import StateFileLock, UnusableStateFile, check_writable
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -105,10 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mockserver",
         description="A stateful test double for the Wallaroo MLOps API and the ModelArts workspace API.",
         epilog="Environment variables MOCKSERVER_HOST, MOCKSERVER_PORT, MOCKSERVER_SCENARIO (comma-separated), "
-               "MOCKSERVER_STATE_FILE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER, "
+               "MOCKSERVER_STATE_FILE, MOCKSERVER_AUTOSAVE_SECONDS, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER, "
                "MOCKSERVER_SIGNING_KEY_FILE, MOCKSERVER_CONTROL_TOKEN, MOCKSERVER_SAVE_DIR, MOCKSERVER_SCENARIO_DIRS, "
                "MOCKSERVER_ALLOW_HOSTS, MOCKSERVER_JOURNAL_LIMIT and MOCKSERVER_JOURNAL_MAX_BYTES set the defaults of the "
-               "flags. SIGINT/SIGTERM save the state file and stop; SIGUSR1 saves it.")
+               "flags. SIGINT/SIGTERM/SIGHUP save the state file and stop; SIGUSR1 saves it.")
     parser.add_argument("--host", help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=port_number, help=f"port to listen on; 0 picks a free one (default {DEFAULT_PORT})")
     parser.add_argument("--scenario", action="append", metavar="NAME_OR_FILE",
@@ -117,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--state-file", metavar="PATH",
                         help="load the state from PATH at start if it exists; save it there on shutdown "
                              "and on demand (SIGUSR1, POST /__mock/state/save)")
+    parser.add_argument("--autosave-seconds", type=positive_int, metavar="N",
+                        help="also save the state file every N seconds when the state changed, so a kill -9 or "
+                             "a crash loses at most N seconds of writes (default: off)")
     parser.add_argument("--log-requests", action="store_true", default=None, help="log every request on stderr")
     parser.add_argument("--control-token", metavar="TOKEN",
                         help="require TOKEN in the X-Mockserver-Token header of every control call but "
@@ -179,6 +185,14 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
                      "or a .json/.yaml file")
     if args.state_file is None:
         args.state_file = environ.get("MOCKSERVER_STATE_FILE") or None
+    if args.autosave_seconds is None:
+        text = environ.get("MOCKSERVER_AUTOSAVE_SECONDS", "").strip()
+        try:
+            args.autosave_seconds = positive_int(text) if text else None
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"MOCKSERVER_AUTOSAVE_SECONDS: {error}")
+    if args.autosave_seconds is not None and not args.state_file:
+        parser.error("--autosave-seconds: there is no --state-file to save to")
     if args.log_requests is None:
         args.log_requests = _env_flag(parser, "MOCKSERVER_LOG_REQUESTS", environ)
     if args.control_token is None:
@@ -298,8 +312,17 @@ def _print(line: str, out: TextIO) -> bool:
 
 # -- main ----------------------------------------------------------------------------
 def _fail(message: str, code: int, err: TextIO) -> int:
-    print(f"mockserver: error: {message}", file=err, flush=True)
+    _say(f"mockserver: error: {message}", err)
     return code
+
+
+def _say(line: str, err: TextIO) -> None:
+    """Print on stderr; after SIGHUP the terminal may be gone, and a failed print must not
+    turn a finished save into a traceback."""
+    try:
+        print(line, file=err, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def list_scenarios(out: TextIO) -> int:
@@ -320,6 +343,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         logger = logging.getLogger("mockserver")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
+    if args.state_file:
+        try:  # refused now rather than at the first save, when every write since start is lost
+            check_writable(args.state_file)
+        except UnusableStateFile as error:
+            return _fail(f"--state-file {args.state_file}: {error}", EXIT_USAGE, err)
     if args.check and args.state_file and not os.path.isfile(args.state_file):
         return _fail(f"{args.state_file}: no such state file (--check validates an existing one; "
                      "without --check the server creates it on the first save)", EXIT_USAGE, err)
@@ -328,6 +356,21 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             PROCESS_KEYS.use_file(args.signing_key_file, create=not args.check)  # --check writes nothing
         except UnusableKey as error:
             return _fail(f"--signing-key-file {args.signing_key_file}: {error}", EXIT_USAGE, err)
+    # --check only reads, so it may look at the file of a running server
+    lock = StateFileLock(args.state_file) if args.state_file and not args.check else None
+    if lock is not None:
+        try:  # before the file is read: what another server saves later would be lost
+            lock.acquire()
+        except UnusableStateFile as error:
+            return _fail(f"--state-file {args.state_file}: {error}", EXIT_USAGE, err)
+    try:
+        return _run(args, out, err)
+    finally:
+        if lock is not None:
+            lock.release()  # after the final save
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         server = MockServer(args.scenario, host=args.host, port=args.port, state_file=args.state_file,
                             log_requests=args.log_requests, server=args.server, journal_limit=args.journal_limit,
@@ -369,8 +412,13 @@ def tune_collector() -> None:
     gc.set_threshold(10_000, 50, 100)
 
 
+#: the signals that save the state file and stop: SIGHUP too, as closing the terminal or the
+#: ssh session sends it, and its default action exits without saving
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Run until SIGINT/SIGTERM; save on SIGUSR1. Returns the exit code."""
+    """Run until SIGINT/SIGTERM/SIGHUP; save on SIGUSR1. Returns the exit code."""
     wake = threading.Event()
     requests: dict[str, bool] = {"stop": False, "save": False}
 
@@ -382,10 +430,14 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
         requests["save"] = True
         wake.set()
 
-    previous = {sig: signal.signal(sig, on_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, on_stop) for sig in STOP_SIGNALS}
     if hasattr(signal, "SIGUSR1"):
         previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, on_save)
     code = EXIT_OK
+    autosave = getattr(args, "autosave_seconds", None)
+    if autosave:
+        server.controller.note_saved()  # what was just loaded needs no save until it changes
+    next_autosave = time.monotonic() + (autosave or 0)
     try:
         print_banner(server, args, out, err)
         while not requests["stop"]:
@@ -394,11 +446,14 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
             if requests["save"] and not requests["stop"]:
                 requests["save"] = False
                 code = max(code, _save(server, err, quiet=args.quiet))
+            if autosave and not requests["stop"] and time.monotonic() >= next_autosave:
+                code = max(code, _save(server, err, quiet=args.quiet, only_if_changed=True))
+                next_autosave = time.monotonic() + autosave
     finally:
         # From here to the end of the final save, a further SIGINT/SIGTERM is noted, not
         # obeyed: the save holds every acknowledged write (a second signal 0.3 s after the
         # first used to kill it half-way, losing them and leaving a temp file).
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             signal.signal(sig, _while_stopping(err, quiet=args.quiet))
         try:
             state_file, server.state_file = server.state_file, None  # saved below, with error handling
@@ -410,7 +465,7 @@ def serve(server: MockServer, args: argparse.Namespace, out: TextIO, err: TextIO
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     if not args.quiet:
-        print("mockserver stopped", file=err, flush=True)
+        _say("mockserver stopped", err)
     return code
 
 
@@ -427,16 +482,18 @@ def _while_stopping(err: TextIO, *, quiet: bool) -> Any:
     return on_signal
 
 
-def _save(server: MockServer, err: TextIO, *, quiet: bool) -> int:
+def _save(server: MockServer, err: TextIO, *, quiet: bool, only_if_changed: bool = False) -> int:
     if server.state_file is None:
-        print("mockserver: no --state-file to save to", file=err, flush=True)
+        _say("mockserver: no --state-file to save to", err)
         return EXIT_OK
     try:
-        path = server.save_state()
+        path = server.controller.save_state_if_changed() if only_if_changed else server.save_state()
+        if path is None:
+            return EXIT_OK
     except OSError as error:
         return _fail(f"cannot save the state to {server.state_file}: {error.strerror or error}", EXIT_RUNTIME, err)
     if not quiet:
-        print(f"mockserver: state saved to {path}", file=err, flush=True)
+        _say(f"mockserver: state saved to {path}", err)
     return EXIT_OK
 
 

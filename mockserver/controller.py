@@ -8,6 +8,7 @@ them; ``MockServer`` delegates its methods of the same names here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -38,6 +39,8 @@ class Controller:
         self._save_lock = threading.Lock()
         self._baseline_key: str | None = None
         self._baseline_generation = -1
+        #: a digest of what the state file holds, but its clock (see save_state_if_changed)
+        self._saved_fingerprint: bytes | None = None
 
     def reset(self) -> None:
         """Back to the baseline scenarios; clears the journal and faults, and unfreezes the clock."""
@@ -88,27 +91,66 @@ class Controller:
             self._baseline_key = None
 
     def save_state(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Write the state document atomically (temp file + rename) and return its path."""
+        """Write the state document atomically (temp file + rename) and return its path.
+
+        A symlink is kept: the file it points to is replaced. Raises :class:`StateTooLarge`
+        (an ``OSError``, like every other failed save) and leaves the previous file as it was
+        when the document would be over what the loader reads back.
+        """
         target = Path(path) if path is not None else self.state_file
         if target is None:
             raise ValueError("no path given and no state_file configured")
+        with self._save_lock:
+            self._write(target, *self._encoded_state(target))
+        return target
+
+    def save_state_if_changed(self) -> Path | None:
+        """Save to the state file only when the state differs from what was last saved there
+        (or noted by :meth:`note_saved`); returns the path, or None when nothing changed.
+        The clock is left out of the comparison: it moves by itself and is not restored."""
+        if self.state_file is None:
+            raise ValueError("no state_file configured")
+        with self._save_lock:
+            data, fingerprint = self._encoded_state(self.state_file)
+            if fingerprint == self._saved_fingerprint:
+                return None
+            self._write(self.state_file, data, fingerprint)
+        return self.state_file
+
+    def note_saved(self) -> None:
+        """Take the current state as the one in the state file (just loaded from it), so
+        :meth:`save_state_if_changed` writes only after a change."""
+        if self.state_file is not None:
+            with self._save_lock:
+                self._saved_fingerprint = self._encoded_state(self.state_file)[1]
+
+    def _encoded_state(self, target: Path) -> tuple[bytes, bytes]:
+        # Exported under the save lock, so of two saves racing the later export is written last.
         document = self.state.export()
         # The baseline travels with the data, so a reset after a restart goes back to what
         # it went back to before (scenarios loaded through the control API included).
         document["baseline"] = self.state.export_baseline()
-        with self._save_lock:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(document, handle, indent=2, ensure_ascii=False)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        return target
+        data = encode_document(document, limit=scenario_files.MAX_FILE_BYTES, target=target)
+        return data, fingerprint_without(data, b'"clock":' + encode_document(document["clock"], limit=len(data),
+                                                                            target=target))
+
+    def _write(self, target: Path, data: bytes, fingerprint: bytes) -> None:
+        # os.replace over a symlink would replace the link itself and never update the
+        # file the user pointed it at: write next to the link's final target instead.
+        destination = Path(os.path.realpath(target))
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=TEMP_SUFFIX, dir=destination.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, destination)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        if self.state_file is not None and destination == Path(os.path.realpath(self.state_file)):
+            self._saved_fingerprint = fingerprint
 
     def load_state_file(self, path: str | os.PathLike[str]) -> None:
         """Restore a saved state: its data, and its baseline when the file has one."""
@@ -124,6 +166,34 @@ class Controller:
         self.state.import_(document, source=str(source))
 
 
+class StateTooLarge(OSError):
+    """The state document is bigger than a state file the loader accepts."""
+
+
+def encode_document(document: Any, *, limit: int, target: Path) -> bytes:
+    """``document`` as compact UTF-8 JSON (indentation doubled a large state's size; the C
+    encoder only runs for one-shot dumps), or :class:`StateTooLarge` past ``limit`` bytes: a
+    file the server could not read back at the next start would lose everything in it."""
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if len(data) > limit:
+        raise StateTooLarge(f"the state is {len(data)} bytes, over the limit of {limit} bytes a state file may hold "
+                            f"(mockserver.scenarios.MAX_FILE_BYTES); {target} was left as it was")
+    return data
+
+
+def fingerprint_without(data: bytes, part: bytes) -> bytes:
+    """A digest of ``data`` with the first ``part`` left out, without copying ``data``."""
+    digest = hashlib.sha256()
+    start = data.find(part)
+    if start < 0:
+        digest.update(data)
+    else:
+        view = memoryview(data)
+        digest.update(view[:start])
+        digest.update(view[start + len(part):])
+    return digest.digest()
+
+
 #: the end of the temporary file a save writes before renaming it over the target
 TEMP_SUFFIX = ".tmp"
 
@@ -131,6 +201,7 @@ TEMP_SUFFIX = ".tmp"
 def remove_leftover_temp_files(target: Path) -> list[Path]:
     """Remove the temporary files of saves to ``target`` that never finished (kill -9, power
     loss); they piled up next to the state file. Returns what was removed."""
+    target = Path(os.path.realpath(target))  # a save writes them next to a symlink's target
     pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}({re.escape(TEMP_SUFFIX)})?\Z")
     removed: list[Path] = []
     try:

@@ -93,7 +93,7 @@ def read(path: Path, max_bytes: int | None = None) -> dict[str, Any]:
     (default :data:`MAX_FILE_BYTES`), invalid UTF-8, JSON or YAML, a JSON object naming a
     member twice, and nesting deeper than :data:`~mockserver.validation.MAX_JSON_DEPTH`.
     """
-    from .validation import MAX_JSON_DEPTH, check_depth, object_without_duplicates
+    from .validation import MAX_JSON_DEPTH, check_depth, json_error_text, object_without_duplicates
 
     source = str(path)
     limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
@@ -122,7 +122,7 @@ def read(path: Path, max_bytes: int | None = None) -> dict[str, Any]:
         try:
             document = json.loads(text, object_pairs_hook=object_without_duplicates)
         except json.JSONDecodeError as error:
-            raise ScenarioError(source, "", f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+            raise ScenarioError(source, "", f"invalid JSON: {json_error_text(error)}") from None
         except RecursionError:
             raise ScenarioError(source, "", f"the document is nested more than {MAX_JSON_DEPTH} levels deep") from None
         except ValueError as error:  # a duplicate key, or an integer of over 4300 digits

@@ -259,6 +259,13 @@ _STRICT_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=
                                    object_pairs_hook=object_without_duplicates)
 
 
+def json_error_text(error: json.JSONDecodeError) -> str:
+    """``<reason> at line L column C``; some of json's reasons already end in "at"
+    ("Unterminated string starting at"), which must not come out doubled."""
+    reason = error.msg[:-3] if error.msg.endswith(" at") else error.msg
+    return f"{reason} at line {error.lineno} column {error.colno}"
+
+
 def parse_json(raw: bytes) -> Any:
     """Decode a request body as strict JSON, raising ValueError with a readable reason.
 
@@ -280,7 +287,7 @@ def parse_json(raw: bytes) -> Any:
     try:
         value = _STRICT_DECODER.decode(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{error.msg} at line {error.lineno} column {error.colno}") from None
+        raise ValueError(json_error_text(error)) from None
     except RecursionError:
         raise ValueError(f"the request body is nested more than {MAX_JSON_DEPTH} levels deep") from None
     except ValueError as error:
