@@ -166,6 +166,14 @@ def _unique_key_loader() -> type:
     return UniqueKeyLoader
 
 
+def label(ref: ScenarioRef) -> str:
+    """A scenario as the user named it, for messages: ``default`` (not its installed file), a
+    path as given, an inline document's ``name``."""
+    if isinstance(ref, dict):
+        return str(ref.get("name", "<inline scenario>"))
+    return str(ref)
+
+
 def _yaml_problem(error: Exception) -> str:
     """PyYAML's message without its multi-line excerpt of the input."""
     problem = getattr(error, "problem", None)
