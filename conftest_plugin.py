@@ -89,8 +89,17 @@ def mockserver_listen_address() -> tuple[str, int]:
 
 @pytest.fixture(scope="session")
 def mockserver_scenarios(pytestconfig: pytest.Config) -> Sequence[Any]:
-    """The scenarios each test starts from unless a ``mockserver_scenario`` mark says otherwise."""
-    return tuple(pytestconfig.getini("mockserver_scenarios")) or DEFAULT_SCENARIOS
+    """The scenarios each test starts from unless a ``mockserver_scenario`` mark says otherwise.
+
+    Relative paths in the ini option are relative to the ini file's folder (else the rootdir),
+    as the ini file is where they are written: ``cd tests && pytest`` finds the same files.
+    """
+    from mockserver.scenarios import looks_like_path
+
+    folder = pytestconfig.inipath.parent if pytestconfig.inipath is not None else pytestconfig.rootpath
+    scenarios = [str(folder / ref) if looks_like_path(ref) and not Path(ref).is_absolute() else ref
+                 for ref in pytestconfig.getini("mockserver_scenarios")]
+    return tuple(scenarios) or DEFAULT_SCENARIOS
 
 
 # -- the vendors' SDK caches -----------------------------------------------------------
@@ -144,13 +153,10 @@ def _control_token() -> str | None:
 def mockserver_session(mockserver_listen_address: tuple[str, int],
                        mockserver_scenarios: Sequence[Any]) -> Iterator[MockServer]:
     """The session's listening server (stopped at the end of the session); not reset per test."""
-    from mockserver import MockServer
-
     host, port = mockserver_listen_address
     # a token in the environment protects the session's control API too; the server's own
     # clients (session(), httpx_client(), test_client()) send it
-    server = MockServer(mockserver_scenarios, host=host, port=port,
-                        control_token=_control_token()).start()
+    server = _new_server(mockserver_scenarios, host=host, port=port, control_token=_control_token()).start()
     try:
         yield server
     finally:
@@ -160,9 +166,20 @@ def mockserver_session(mockserver_listen_address: tuple[str, int],
 @pytest.fixture(scope="session")
 def mockserver_inprocess_session(mockserver_scenarios: Sequence[Any]) -> MockServer:
     """The session's in-process server: the same app and store, with no socket."""
-    from mockserver import MockServer
+    return _new_server(mockserver_scenarios, control_token=_control_token())
 
-    return MockServer(mockserver_scenarios, control_token=_control_token())
+
+def _new_server(scenarios: Sequence[Any], **options: Any) -> MockServer:
+    """A server on the session's default scenarios; a bad one errors every test in one line, as
+    a bad mark does, not with a traceback out of the session fixture."""
+    from mockserver import MockServer
+    from mockserver.state import ScenarioError
+
+    try:
+        return MockServer(scenarios, **options)
+    except ScenarioError as error:
+        problem = str(error)
+    pytest.fail(f"cannot load the mockserver scenarios: {problem}", pytrace=False)
 
 
 @pytest.fixture

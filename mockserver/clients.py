@@ -1,6 +1,7 @@
-"""Builders for clients pointed at a mock server: ``requests`` sessions and the vendors' SDKs.
+"""Builders for clients pointed at a mock server: ``requests`` sessions, ``httpx`` clients and
+the vendors' SDKs.
 
-:class:`~mockserver.server.MockServer` exposes these as ``session()``,
+:class:`~mockserver.server.MockServer` exposes these as ``session()``, ``httpx_client()``,
 ``wallaroo_sdk_client()`` and ``modelarts_sdk_client()``; they are here, apart from the
 server, so they can also be pointed at a standalone server by URL::
 
@@ -41,6 +42,16 @@ def requests_session(base_url: str, headers: Mapping[str, str] | None = None, *,
     if app is not None:
         return InProcessSession(app, base_url, headers)
     return BaseUrlSession(base_url, headers)
+
+
+def httpx_client(base_url: str, headers: Mapping[str, str] | None = None, *, app: Any = None) -> Any:
+    """An ``httpx.Client`` with ``base_url`` and ``headers`` set; with ``app`` (a WSGI app),
+    answered in-process. httpx is imported here: clients.py stays importable without it."""
+    import httpx
+
+    if app is not None:
+        return httpx.Client(base_url=base_url, headers=dict(headers or {}), transport=httpx_transport(app))
+    return httpx.Client(base_url=base_url, headers=dict(headers or {}))
 
 
 def wallaroo_sdk_client(base_url: str, token: str, *, app: Any = None, raise_on_unexpected_status: bool = False,

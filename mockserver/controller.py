@@ -52,9 +52,11 @@ class Controller:
     def load_scenarios(self, scenarios: Iterable[scenario_files.ScenarioRef], *, replace: bool = False,
                        as_baseline: bool = True) -> None:
         """Load scenarios (names, paths or dicts) on top of the state, or instead of it."""
-        documents = [scenario_files.resolve(ref) for ref in scenarios]
+        refs = list(scenarios)
+        documents = [scenario_files.resolve(ref) for ref in refs]
         try:
-            self.state.load(documents, replace=replace, as_baseline=as_baseline)
+            self.state.load(documents, replace=replace, as_baseline=as_baseline,
+                            labels=[scenario_files.label(ref) for ref in refs])
         except ScenarioError as error:
             raise scenario_files.located(error) from None
         if as_baseline:

@@ -90,8 +90,8 @@ def read(path: Path, max_bytes: int | None = None) -> dict[str, Any]:
     """Parse a scenario (or state) file; errors name the file and the line or the reason.
 
     Refused with a :class:`ScenarioError`, never a traceback: a file over ``max_bytes``
-    (default :data:`MAX_FILE_BYTES`), invalid UTF-8, JSON or YAML, a JSON object naming a
-    member twice, and nesting deeper than :data:`~mockserver.validation.MAX_JSON_DEPTH`.
+    (default :data:`MAX_FILE_BYTES`), invalid UTF-8, JSON or YAML, a JSON object or YAML mapping
+    naming a member twice, and nesting deeper than :data:`~mockserver.validation.MAX_JSON_DEPTH`.
     """
     from .validation import MAX_JSON_DEPTH, check_depth, json_error_text, object_without_duplicates
 
@@ -112,7 +112,7 @@ def read(path: Path, max_bytes: int | None = None) -> dict[str, Any]:
         import yaml
 
         try:
-            document = yaml.safe_load(text)
+            document = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader subclass
         except yaml.YAMLError as error:
             raise ScenarioError(source, "", f"invalid YAML: {_yaml_problem(error)}",
                                 line=_yaml_line(error)) from None
@@ -145,6 +145,42 @@ def resolve(ref: ScenarioRef) -> tuple[str, dict[str, Any]]:
     document = read(path)
     document.setdefault("name", path.stem)
     return (str(path), document)
+
+
+@functools.lru_cache(maxsize=1)
+def _unique_key_loader() -> type:
+    """A ``yaml.SafeLoader`` that refuses a mapping naming a key twice, as the JSON reader does
+    (PyYAML keeps the last value silently, so a repeated ``users:`` lost the first list).
+    Built on first use: PyYAML is imported only when a YAML file is read."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # '<<: *base' then a key overriding it is YAML's own way to extend
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    repeated = key in seen
+                    seen.add(key)
+                except TypeError:
+                    continue  # an unhashable key: the base class reports it
+                if repeated:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}",
+                        key_node.start_mark)
+            return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+    return UniqueKeyLoader
+
+
+def label(ref: ScenarioRef) -> str:
+    """A scenario as the user named it, for messages: ``default`` (not its installed file), a
+    path as given, an inline document's ``name``."""
+    if isinstance(ref, dict):
+        return str(ref.get("name", "<inline scenario>"))
+    return str(ref)
 
 
 def _yaml_problem(error: Exception) -> str:

@@ -309,12 +309,12 @@ class MockServer:
     def httpx_client(self, api: str | None = "wallaroo", user: str | None = None, *,
                      inprocess: bool | None = None) -> Any:
         """An ``httpx.Client`` with the base URL and auth headers set (in-process if not running)."""
-        import httpx
+        from . import clients
 
         headers = self.headers(api, user)
         if self._inprocess(inprocess):
-            return httpx.Client(base_url=INPROCESS_BASE_URL, headers=headers, transport=self.httpx_transport())
-        return httpx.Client(base_url=self.url, headers=headers)
+            return clients.httpx_client(INPROCESS_BASE_URL, headers, app=self.app)
+        return clients.httpx_client(self.url, headers)
 
     def wallaroo_sdk_client(self, user: str = DEFAULT_WALLAROO_USER, *, inprocess: bool | None = None,
                             raise_on_unexpected_status: bool = False) -> Any:

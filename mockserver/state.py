@@ -26,10 +26,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import gc
-import json
+import re
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from .clock import Clock
 from .validation import ConflictError, FieldError
@@ -329,13 +329,42 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _first_source(key: str, section: str, documents: list[tuple[str, dict[str, Any]]]) -> str | None:
-    """The first of ``documents`` whose ``section`` mentions ``key`` (where a conflict began)."""
-    needle = json.dumps(key)
-    for source, document in documents:
-        if isinstance(document, dict) and needle in json.dumps(document.get(section), default=str):
-            return source
-    return None
+_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _items_at(value: Any, steps: list[tuple[str, str]], indices: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], Any]]:
+    """The values of a document at a JSON path whose list indices are wildcards, each with its
+    indices (``wallaroo.workspaces[*]`` -> ``((0,), {...}), ((1,), {...})``)."""
+    if not steps:
+        yield indices, value
+        return
+    (name, _), rest = steps[0], steps[1:]
+    if name:
+        if isinstance(value, dict) and name in value:
+            yield from _items_at(value[name], rest, indices)
+    elif isinstance(value, list):
+        for index, element in enumerate(value):
+            yield from _items_at(element, rest, indices + (index,))
+
+
+def _defines(item: Any, members: tuple[str, ...], key: str) -> bool:
+    """Whether ``item`` gives ``key`` (a name, or an id written as a string or a number) in one
+    of ``members``; compared as logins are, case-insensitively."""
+    if not isinstance(item, dict):
+        return False
+    return any(not isinstance(item.get(member), bool) and isinstance(item.get(member), (str, int))
+               and str(item[member]).casefold() == key.casefold() for member in members)
+
+
+def _definers(error: ConflictError, document: dict[str, Any]) -> list[tuple[int, ...]]:
+    """The indices of the items of ``document`` at the error's path (any index) defining its key."""
+    steps = _PATH_STEP.findall(error.path)
+    members = error.members
+    if not members:
+        if not steps or not steps[-1][0]:
+            return []
+        members, steps = (steps[-1][0],), steps[:-1]
+    return [indices for indices, item in _items_at(document, steps) if _defines(item, members, error.key)]
 
 
 class State:
@@ -373,11 +402,15 @@ class State:
 
     # -- documents ------------------------------------------------------------------
     def _build(self, base: dict[str, Any], documents: Iterable[tuple[str, dict[str, Any]]], *,
-               copy_base: bool = True) -> dict[str, Any]:
+               copy_base: bool = True, labels: Sequence[str] | None = None,
+               base_scenarios: Sequence[str] = ()) -> dict[str, Any]:
         """New data objects: ``base`` (copied, unless it is already new) with each (source,
-        document) merged in order."""
+        document) merged in order. ``labels`` name the documents as the user gave them (the
+        built-in ``default``, not its installed file) and ``base_scenarios`` what ``base``
+        was loaded from, for conflicts; ``copy_base=False`` means ``base`` is empty."""
         built = self._cloned(base) if copy_base else dict(base)
         documents = list(documents)
+        names = list(labels) if labels is not None else [source for source, _ in documents]
         for position, (source, document) in enumerate(documents):
             if not isinstance(document, dict):
                 raise ScenarioError(source, "", "a scenario must be a JSON object")
@@ -392,27 +425,27 @@ class State:
                     try:
                         backend.merge(built[name], document[name], name)
                     except ConflictError as error:
-                        first = (_first_source(error.key, name, documents[:position])
-                                 or _first_source(error.key, name, [("an earlier item of this scenario", document)])
-                                 or f"the loaded state ({', '.join(self.scenarios) or 'no scenarios'})")
+                        first = self._first_definer(error, documents, names, position, copy_base, base_scenarios)
                         raise ScenarioError(source, error.path, error.template.replace("{by}", f" by {first}")) from None
                     except FieldError as error:
                         raise ScenarioError(source, error.path, error.message) from None
         return built
 
     def load(self, documents: Iterable[tuple[str, dict[str, Any]]], *, replace: bool = False,
-             as_baseline: bool = True) -> None:
+             as_baseline: bool = True, labels: Sequence[str] | None = None) -> None:
         """Merge scenario documents into the store (or into an empty store if ``replace``).
 
         ``documents`` are ``(source, document)`` pairs; ``source`` names the file in
-        error messages. All documents are validated before anything changes. With
+        error messages, and ``labels`` (default: the sources) the scenarios as the user
+        named them, in conflicts. All documents are validated before anything changes. With
         ``as_baseline`` the result also becomes what :meth:`reset` returns to.
         """
         documents = list(documents)
         with self.lock:
             self.epoch += 1
             base = self._empties() if replace else self._current()
-            built = self._build(base, documents, copy_base=not replace)
+            built = self._build(base, documents, copy_base=not replace, labels=labels,
+                                base_scenarios=() if replace else self.scenarios)
             self._swap(built)
             names = [str(doc.get("name", source)) for source, doc in documents]
             self.scenarios = names if replace else self.scenarios + names
@@ -493,6 +526,22 @@ class State:
                 self._mark()
 
     # -- internals ------------------------------------------------------------------
+    @staticmethod
+    def _first_definer(error: ConflictError, documents: list[tuple[str, dict[str, Any]]], names: list[str],
+                       position: int, base_loaded: bool, base_scenarios: Sequence[str]) -> str:
+        """Who defined the record ``error`` clashes with: the first earlier document giving its
+        key, an earlier item of the same document, or else the data merged before."""
+        for (_, document), name in zip(documents[:position], names):
+            if _definers(error, document):
+                return name
+        current = tuple(int(index) for _, index in _PATH_STEP.findall(error.path) if index)
+        if any(indices < current for indices in _definers(error, documents[position][1])):
+            return "an earlier item of this scenario"
+        before = [*base_scenarios, *names[:position]]
+        if not before and not base_loaded:
+            return "an earlier item of this scenario"  # nothing else was there: made by this one
+        return f"the loaded state ({', '.join(before) or 'no scenarios'})"
+
     def _current(self) -> dict[str, Any]:
         return {name: backend.data for name, backend in self.backends.items()}
 

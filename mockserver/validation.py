@@ -30,13 +30,16 @@ class ConflictError(FieldError):
     """An item that clashes with a record already loaded (same id or name, other values).
 
     ``key`` is the record's identifying value, so the store can name the scenario that
-    defined it first (docs/testing.md, "Combining scenarios").
+    defined it first (the item of a document whose member named by ``path`` has that value,
+    or, for ``path`` naming the item itself, whose ``members`` has it).
     """
 
-    def __init__(self, path: str, template: str, key: str) -> None:
+    def __init__(self, path: str, template: str, key: str, members: tuple[str, ...] = ()) -> None:
         #: the message with ``{by}`` where the store names who defined the record first
         self.template = template
         self.key = key
+        #: the item's members that may hold ``key`` when ``path`` ends at the item
+        self.members = members
         super().__init__(path, template.replace("{by}", ""))
 
 
@@ -44,6 +47,27 @@ def differences(old: Any, new: Any, names: Any) -> str:
     """``"created_timestamp: 1 before, 2 here"`` for the named attributes that differ."""
     return "; ".join(f"{name}: {getattr(old, name)!r} before, {getattr(new, name)!r} here"
                      for name in names if getattr(old, name) != getattr(new, name))
+
+
+def document_differences(old: Any, new: Any, path: str = "", limit: int = 3) -> str:
+    """``"versions[0].file_name: 'a.onnx' before, 'b.onnx' here"``: where two exported records
+    (JSON values) differ, the first ``limit`` places, so a conflict says what differs."""
+    found: list[str] = []
+
+    def walk(a: Any, b: Any, at: str) -> None:
+        if len(found) >= limit or a == b:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in list(a) + [k for k in b if k not in a]:
+                walk(a.get(key), b.get(key), join(at, key))
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for index, (x, y) in enumerate(zip(a, b)):
+                walk(x, y, join(at, index))
+        else:
+            found.append(f"{at or 'the record'}: {a!r} before, {b!r} here")
+
+    walk(old, new, path)
+    return "; ".join(found)
 
 
 def type_name(value: Any) -> str:

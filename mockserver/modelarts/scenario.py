@@ -6,11 +6,12 @@ Merging checks each item before adding it, so a rejected item leaves ``data`` as
 
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from ..keys import UnusableKey, check_secret
 from ..state import shallow_copy
-from ..validation import ConflictError, FieldError, Fields, look_alike_problem, normalize_name
+from ..validation import ConflictError, FieldError, Fields, differences, look_alike_problem, normalize_name
 from . import exceptions as errors
 from .access import resolve_grant
 from .quotas import BY_RESOURCE, UNLIMITED
@@ -25,28 +26,62 @@ def merge(data: ModelArtsData, section: Any, path: str) -> None:
     fields = Fields(section, path, known=("settings", "accounts", "users", "projects", "enterprise_projects",
                                           "workspaces", "next_workspace_seq"))
     _merge_settings(data, fields.obj("settings", known=Settings.FIELDS))
+    # ids given by this document: a record repeated within one document is a mistake, not a
+    # repeat of another scenario's record
+    here: set[tuple[str, str]] = set()
     for item in fields.objects("accounts", known=("id", "name")):
         name = _visible_name(item)
-        if any(account.name == name for account in data.accounts.values()):
-            raise ConflictError(item.at("name"), f"duplicate account name '{name}'{{by}}", str(name))
         account_id = item.str("id") or hex_id("modelarts-account", name)
-        if account_id in data.accounts:
-            raise ConflictError(item.at("id"), f"duplicate account id '{account_id}'{{by}}", str(account_id))
-        data.accounts[account_id] = Account(id=account_id, name=name)
+        account = Account(id=account_id, name=name)
+        if _repeats(data.accounts.get(account_id), account, item, "account", account_id, name, here):
+            continue
+        named = next((a for a in data.accounts.values() if a.name == name), None)
+        if named is not None:
+            raise ConflictError(item.at("name"), f"account name '{name}' is already defined{{by}} with other values: "
+                                f"id: {named.id!r} before, {account_id!r} here", name)
+        data.accounts[account_id] = account
     for item in fields.objects("users", known=USER_FIELDS):
-        merge_user(data, item)
+        merge_user(data, item, here)
     for item in fields.objects("projects", known=("id", "name", "account")):
-        merge_project(data, item)
+        merge_project(data, item, here)
     for item in fields.objects("enterprise_projects", known=("id", "name")):
         eps_id = item.str("id", required=True, nullable=False)
-        if eps_id in data.enterprise_projects and eps_id != DEFAULT_ENTERPRISE_PROJECT[0]:
-            raise ConflictError(item.at("id"), f"duplicate enterprise project id '{eps_id}'{{by}}", str(eps_id))
-        data.enterprise_projects[eps_id] = item.str("name", required=True, nullable=False)
+        eps_name = item.str("name", required=True, nullable=False)
+        known_name = data.enterprise_projects.get(eps_id)
+        if known_name is not None and known_name != eps_name and eps_id != DEFAULT_ENTERPRISE_PROJECT[0]:
+            raise ConflictError(item.at("id"), f"enterprise project id '{eps_id}' is already defined{{by}} with other "
+                                f"values: name: {known_name!r} before, {eps_name!r} here", eps_id)
+        data.enterprise_projects[eps_id] = eps_name
     data.next_workspace_seq = max(data.next_workspace_seq, fields.int("next_workspace_seq", default=1, minimum=1))
     for item in fields.objects("workspaces", known=WORKSPACE_FIELDS):
-        merge_workspace(data, item)
+        merge_workspace(data, item, here)
     for project in data.projects.values():
         ensure_default_workspace(data, project)
+
+
+def _repeats(existing: Any, record: Any, item: Fields, kind: str, record_id: str, name: str,
+             here: set[tuple[str, str]] | None, project: str = "") -> bool:
+    """Whether ``record`` (of ``kind``, from ``item``) repeats ``existing``, the loaded record of
+    its id: the same record in two scenarios, or a saved state on its scenario, is one record.
+    One of other values is a :class:`ConflictError` saying what differs, and so is an id given
+    twice in one document (``here``: the ``(kind, id)`` given by the document so far)."""
+    given = "id" in item.value  # else the id derives from the name: the name is what was written
+    path, key = (item.at("id"), record_id) if given else (item.at("name"), name)
+    where = f" in the project '{project}'" if project else ""
+    identity = (kind, f"{project}/{record_id}")  # a workspace id is unique in its project
+    seen = here is not None and identity in here
+    if here is not None:
+        here.add(identity)
+    if existing is None:
+        return False
+    if seen:
+        raise ConflictError(path, f"duplicate {kind} {'id' if given else 'name'} '{key}'{where}{{by}}", key)
+    if existing == record:
+        return True
+    names = [f.name for f in dataclass_fields(record) if f.compare]
+    what = f"{kind} id '{record_id}' ({name})" if given else f"{kind} '{name}'"
+    raise ConflictError(path, f"{what}{where} is already defined{{by}} with other values: "
+                        f"{differences(existing, record, names)}", key)
 
 
 def _merge_settings(data: ModelArtsData, settings: Fields | None) -> None:
@@ -93,18 +128,19 @@ def _visible_name(item: Fields) -> str:
     return normalize_name(name)
 
 
-def merge_user(data: ModelArtsData, item: Fields) -> User:
-    """Validate one scenario user, then add it (nothing changes unless it is valid)."""
+def merge_user(data: ModelArtsData, item: Fields, here: set[tuple[str, str]] | None = None) -> User:
+    """Validate one scenario user, then add it (nothing changes unless it is valid); the same
+    user loaded before is left as it is (``here``: see :func:`_repeats`)."""
     name = _visible_name(item)
     account = _account_ref(data, item, "account")
-    if any(u.name == name and u.account_id == account.id for u in data.users.values()):
-        raise ConflictError(item.at("name"), f"duplicate user name '{name}' in the account '{account.name}'{{by}}",
-            str(name))
     user_id = item.str("id") or hex_id("modelarts-user", account.id, name)
-    if user_id in data.users:
-        raise ConflictError(item.at("id"), f"duplicate user id '{user_id}'{{by}}", str(user_id))
+    repeated = data.users.get(user_id)
+    named = next((u for u in data.users.values() if u.name == name and u.account_id == account.id), None)
+    if named is not None and named is not repeated:
+        raise ConflictError(item.at("name"), f"user name '{name}' in the account '{account.name}' is already "
+                            f"defined{{by}} with other values: id: {named.id!r} before, {user_id!r} here", name)
     primary = item.bool("primary", default=False)
-    if primary and any(u.primary and u.account_id == account.id for u in data.users.values()):
+    if primary and any(u.primary and u.account_id == account.id and u is not repeated for u in data.users.values()):
         raise FieldError(item.at("primary"), f"the account '{account.name}' already has a primary user")
     keys: list[AccessKey] = []
     for key_item in item.objects("access_keys", known=("access_key", "secret_key")):
@@ -112,13 +148,16 @@ def merge_user(data: ModelArtsData, item: Fields) -> User:
         secret_key = key_item.str("secret_key", required=True, nullable=False)
         if not access_key or not secret_key:
             raise FieldError(key_item.path, "access_key and secret_key must not be empty")
-        if access_key in data.access_keys or any(k.access_key == access_key for k in keys):
-            raise ConflictError(key_item.at("access_key"), f"duplicate access key '{access_key}'{{by}}",
-                str(access_key))
+        holder = data.access_keys.get(access_key)
+        if (holder is not None and holder != user_id) or any(k.access_key == access_key for k in keys):
+            raise ConflictError(key_item.at("access_key"), f"access key '{access_key}' is already defined{{by}} "
+                                f"for another user", access_key)
         keys.append(AccessKey(access_key, secret_key))
     user = User(id=user_id, name=name, password=item.str("password", default=name), account_id=account.id,
                 primary=primary, enabled=item.bool("enabled", default=True), access_keys=keys,
                 denied_actions=list(item.str_list("denied_actions", default=[])))  # not the document's list
+    if _repeats(repeated, user, item, "user", user_id, name, here):
+        return repeated  # type: ignore[return-value]
     data.changes.item(data.users, user.id)
     data.users[user.id] = user
     for key in keys:
@@ -127,28 +166,32 @@ def merge_user(data: ModelArtsData, item: Fields) -> User:
     return user
 
 
-def merge_project(data: ModelArtsData, item: Fields) -> Project:
-    """Validate one scenario project, then add it (nothing changes unless it is valid)."""
+def merge_project(data: ModelArtsData, item: Fields, here: set[tuple[str, str]] | None = None) -> Project:
+    """Validate one scenario project, then add it (nothing changes unless it is valid); the same
+    project loaded before is left as it is (``here``: see :func:`_repeats`)."""
     name = item.str("name", required=True, nullable=False)
     account = _account_ref(data, item, "account")
-    if any(p.name == name and p.account_id == account.id for p in data.projects.values()):
-        raise ConflictError(item.at("name"), f"duplicate project name '{name}' in the account '{account.name}'{{by}}",
-            str(name))
     project_id = item.str("id") or hex_id("modelarts-project", account.id, name)
     if not project_id or "/" in project_id or project_id == "api":
         raise FieldError(item.at("id"), f"'{project_id}' cannot be a project id (it is a URL path segment)")
-    if project_id in data.projects:
-        raise ConflictError(item.at("id"), f"duplicate project id '{project_id}'{{by}}", str(project_id))
+    project = Project(id=project_id, name=name, account_id=account.id)
+    if _repeats(data.projects.get(project_id), project, item, "project", project_id, name, here):
+        return data.projects[project_id]
+    named = next((p for p in data.projects.values() if p.name == name and p.account_id == account.id), None)
+    if named is not None:
+        raise ConflictError(item.at("name"), f"project name '{name}' in the account '{account.name}' is already "
+                            f"defined{{by}} with other values: id: {named.id!r} before, {project_id!r} here", name)
     data.changes.item(data.projects, project_id)
-    data.projects[project_id] = Project(id=project_id, name=name, account_id=account.id)
+    data.projects[project_id] = project
     table_of(data, data.workspaces, project_id)
     table_of(data, data.workspace_names, project_id)
     return data.projects[project_id]
 
 
-def merge_workspace(data: ModelArtsData, item: Fields) -> Workspace:
+def merge_workspace(data: ModelArtsData, item: Fields, here: set[tuple[str, str]] | None = None) -> Workspace:
     """Validate one scenario workspace, then add it: nothing changes unless it is valid
-    (the Python helpers rely on it to add items without copying the store)."""
+    (the Python helpers rely on it to add items without copying the store). The same
+    workspace loaded before (by id) is left as it is (``here``: see :func:`_repeats`)."""
     ref = item.str("project", required=True, nullable=False)
     project = data.projects.get(ref)
     if project is None:
@@ -161,22 +204,26 @@ def merge_workspace(data: ModelArtsData, item: Fields) -> Workspace:
     account = data.accounts[project.account_id]
     workspace_id = item.str("id")
     next_seq = data.next_workspace_seq
-    if workspace_id is None:
+    names = data.workspace_names.get(project.id, {})
+    given_name = item.str("name")
+    if workspace_id is None and here is not None and given_name in names:
+        # names are unique in a project: in a scenario, an item without an id naming a loaded
+        # workspace repeats it (compared below); a helper adding a taken name is refused below
+        workspace_id = names[given_name]
+    elif workspace_id is None:
         workspace_id, next_seq = free_workspace_id(data)
     if not workspace_id or "/" in workspace_id:
         raise FieldError(item.at("id"), f"'{workspace_id}' cannot be a workspace id")
-    if workspace_id in workspaces:
-        raise ConflictError(item.at("id"), f"duplicate workspace id '{workspace_id}' in the project '{project.id}'{{by}}",
-            str(workspace_id))
+    repeated = workspaces.get(workspace_id)
     name = item.str("name", default=DEFAULT_WORKSPACE_NAME if workspace_id == DEFAULT_WORKSPACE_ID else None)
     if name is None:
         raise FieldError(item.at("name"), "missing required field")
     if (workspace_id == DEFAULT_WORKSPACE_ID) != (name == DEFAULT_WORKSPACE_NAME):
         raise FieldError(item.at("name"), f"the workspace '{DEFAULT_WORKSPACE_ID}' and only it is named "
                          f"'{DEFAULT_WORKSPACE_NAME}'")
-    if name in data.workspace_names.get(project.id, ()):
+    if name in names and names[name] != workspace_id:
         raise ConflictError(item.at("name"), f"duplicate workspace name '{name}' in the project '{project.id}'{{by}}",
-            str(name))
+                            name)
     auth_type = item.str("auth_type", default="PUBLIC").upper()
     if auth_type not in AUTH_TYPES:
         raise FieldError(item.at("auth_type"), f"expected one of {', '.join(AUTH_TYPES)}, got '{auth_type}'")
@@ -218,6 +265,8 @@ def merge_workspace(data: ModelArtsData, item: Fields) -> Workspace:
         workspace.quotas[resource] = QuotaState(
             resource, quota=value, used_quota=quota_item.int("used_quota", default=0, minimum=0),
             update_time=quota_item.int("update_time", minimum=0))
+    if _repeats(repeated, workspace, item, "workspace", workspace_id, name, here, project.id):
+        return repeated  # type: ignore[return-value]
     # everything is checked: from here on nothing fails
     data.next_workspace_seq = next_seq
     add_workspace(data, workspace)

@@ -57,7 +57,10 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
             raise FieldError(item.at("email"), f"'{email}' is not an email address"
                              + (f": it {look_alike_problem(email)}" if look_alike_problem(email) else ""))
         username, email = normalize_name(username), normalize_name(email) if email is not None else None
-        user_id = item.str("id") or str(uuid.uuid5(USER_ID_NAMESPACE, username.lower()))
+        # an item without an id whose username is a loaded user's login repeats that user (a
+        # saved state, another scenario): compared below, as an item giving the id would be
+        same_login = data.logins.get(login_key(username))
+        user_id = item.str("id") or same_login or str(uuid.uuid5(USER_ID_NAMESPACE, username.lower()))
         user = User(id=user_id, username=username, password=item.str("password", default=username), email=email,
                     first_name=item.str("first_name"), last_name=item.str("last_name"),
                     enabled=item.bool("enabled", default=True),
@@ -70,12 +73,16 @@ def merge(data: WallarooData, section: Any, path: str) -> None:
         if existing is not None:
             if existing == user:
                 continue  # the same record in two scenarios (the Keycloak admin): one user
+            if item.str("id") is None:
+                raise ConflictError(item.path, f"user '{username}' is already defined{{by}} with other values: "
+                                    f"{differences(existing, user, USER_FIELDS)}", login_key(username),
+                                    members=("username", "email"))
             raise ConflictError(item.at("id"), f"user id '{user_id}' ({existing.username}) is already defined{{by}} "
                                 f"with other values: {differences(existing, user, USER_FIELDS)}", user_id)
         for login in {login_key(username), login_key(email or username)}:
             if login in data.logins:
                 raise ConflictError(item.path, f"a user with the username or email '{login}' is already defined{{by}}",
-                                    login)
+                                    login, members=("username", "email"))
         add_user(data, user)
         if email and item.bool("default_workspace", default=True):
             wants_default_workspace.append(user)

@@ -92,8 +92,10 @@ def test_modelarts_scenario_load_compares_each_name_a_bounded_number_of_times():
 def test_modelarts_scenario_duplicate_name_at_the_end_is_still_found(modelarts_server):
     before = modelarts_server.export_state()["modelarts"]
     document = modelarts_workspaces(N, prefix="more")
-    document["modelarts"]["workspaces"][-1]["name"] = "ws-00000"  # taken by the baseline's first
-    with pytest.raises(ScenarioError, match=rf"modelarts\.workspaces\[{N - 1}\]\.name: duplicate workspace name"):
+    # taken by the baseline's first, with other values (the same values would be the same workspace)
+    document["modelarts"]["workspaces"][-1].update(name="ws-00000", description="another")
+    with pytest.raises(ScenarioError, match=rf"modelarts\.workspaces\[{N - 1}\]\.name: workspace 'ws-00000' .* is "
+                                            "already defined by the loaded state .* with other values: description"):
         modelarts_server.load(document)
     assert modelarts_server.export_state()["modelarts"] == before
     assert_modelarts_index_right(modelarts_server.modelarts)

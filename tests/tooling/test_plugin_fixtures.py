@@ -76,6 +76,19 @@ def test_httpx_client(mockserver):
         assert client.post(LIST, json={}).status_code == 200
 
 
+def test_the_client_builders_take_a_url_for_a_standalone_server(mockserver):
+    """docs/testing.md promises mockserver.clients has the server's builders taking a URL,
+    httpx_client among them."""
+    from mockserver import clients
+
+    headers = mockserver.wallaroo_headers()
+    with clients.httpx_client(mockserver.url, headers) as client:
+        assert client.post("/v1/api/workspaces/list", json={}).status_code == 200
+    with clients.httpx_client("http://mock", headers, app=mockserver.app) as client:  # in-process
+        assert client.post("/v1/api/workspaces/list", json={}).status_code == 200
+    assert clients.requests_session(mockserver.url, headers).post("/v1/api/workspaces/list", json={}).ok
+
+
 def test_wallaroo_sdk_client(mockserver):
     from wallaroo.wallaroo_ml_ops_api_client.api.workspace import workspaces_create, workspaces_list
     from wallaroo.wallaroo_ml_ops_api_client.models.workspaces_create_body import WorkspacesCreateBody

@@ -276,3 +276,42 @@ def test_works_with_xdist_one_server_per_worker(pytester):
     """)
     result = pytester.runpytest_subprocess("-n", "2", *ARGS)
     result.assert_outcomes(passed=6)
+
+
+TEAM_YAML = """
+wallaroo:
+  users:
+    - {username: lead@example.com, email: lead@example.com}
+"""
+
+
+@pytest.mark.parametrize("where", ["tests", "elsewhere"])
+def test_ini_scenario_paths_are_relative_to_the_ini_file(pytester, monkeypatch, where):
+    """`cd tests && pytest` (or `pytest /abs/proj` from another folder) read them against the
+    working directory, and every test errored with a traceback."""
+    pytester.makepyprojecttoml('[tool.pytest.ini_options]\nmockserver_scenarios = ["default", "examples/team.yaml"]\n')
+    (pytester.path / "examples").mkdir()
+    (pytester.path / "examples" / "team.yaml").write_text(TEAM_YAML)
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_inner_ini_paths.py").write_text(
+        "def test_it(mockserver):\n"
+        "    assert mockserver.wallaroo.find_user('lead@example.com') is not None\n")
+    project = pytester.path
+    monkeypatch.chdir(project / "tests" if where == "tests" else project.parent)
+    run(pytester, str(project)).assert_outcomes(passed=1)
+
+
+def test_a_bad_ini_scenario_is_one_line_not_a_traceback(pytester):
+    pytester.makeini("[pytest]\nmockserver_scenarios = default examples/missing.yaml\n")
+    pytester.makepyfile(test_inner_bad_ini="""
+        def test_listening(mockserver):
+            pass
+
+        def test_inprocess(mockserver_inprocess):
+            pass
+    """)
+    result = run(pytester)
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines([f"*cannot load the mockserver scenarios: {pytester.path / 'examples' / 'missing.yaml'}: "
+                                 "no such scenario file*"])
+    assert "Traceback" not in result.stdout.str() and "raise ScenarioError" not in result.stdout.str()

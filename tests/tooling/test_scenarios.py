@@ -183,3 +183,21 @@ def test_cache_key_changes_when_a_file_changes(tmp_path):
     Path(path).write_text('{"name": "k2"}')
     os.utime(path, ns=(1, 1))
     assert key != scenario_files.cache_key([path, "default", {"name": "inline"}])
+
+
+@pytest.mark.parametrize("text, line, key", [
+    ("wallaroo:\n  users: []\n  users:\n    - {username: a@example.com}\n", 3, "users"),
+    ("wallaroo:\n  workspaces:\n    - name: first\n      name: second\n", 4, "name"),
+])
+def test_a_yaml_key_given_twice_is_refused_with_its_line(tmp_path, text, line, key):
+    """JSON refuses a repeated member; YAML did not, and silently kept the last one."""
+    path = write(tmp_path, "twice.yaml", text)
+    error = rejected(path)
+    assert error.line == line and f"duplicate key '{key}'" in error.message, str(error)
+    assert "\n" not in str(error)
+
+
+def test_yaml_merge_keys_may_still_override(tmp_path):
+    path = write(tmp_path, "merge.yaml", "wallaroo:\n  users:\n    - &base {username: a@example.com, email: a@example.com}\n"
+                 "    - {<<: *base, username: b@example.com, email: b@example.com}\n")
+    assert {u.username for u in MockServer([path]).wallaroo.users()} == {"a@example.com", "b@example.com"}

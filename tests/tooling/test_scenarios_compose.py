@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -73,7 +74,7 @@ def test_a_true_conflict_names_both_scenarios_and_the_record(tmp_path):
     message = str(failure.value)
     assert message.startswith(f"{clash}:3: at wallaroo.users[0].id: user id '{ADMIN_ID}' (admin) is already "
                               "defined by "), message
-    assert "default.json with other values: password: 'admin' before, 'other' here" in message
+    assert "defined by default with other values: password: 'admin' before, 'other' here" in message
 
 
 def test_a_conflict_through_the_control_api_changes_nothing():
@@ -96,4 +97,88 @@ def test_modelarts_duplicates_name_the_first_scenario(tmp_path):
     second = {"name": "second", "modelarts": {"accounts": [{"id": "a" * 32, "name": "acme-two"}]}}
     with pytest.raises(ScenarioError) as failure:
         MockServer([first, second])
-    assert str(failure.value) == f"second: at modelarts.accounts[0].id: duplicate account id '{'a' * 32}' by first"
+    assert str(failure.value) == (f"second: at modelarts.accounts[0].id: account id '{'a' * 32}' (acme-two) is already "
+                                  "defined by first with other values: name: 'acme' before, 'acme-two' here")
+
+
+def data_without_names(server: MockServer) -> dict:
+    document = server.export_state()
+    document.pop("clock"), document.pop("scenarios")
+    return document
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_a_scenario_combined_with_itself_is_itself(name):
+    """Every record kind of both APIs: the same record twice is one record."""
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--check", "--scenario", name, "--scenario", name], out=out, err=err) == 0, err.getvalue()
+    assert data_without_names(MockServer([name, name])) == data_without_names(MockServer([name]))
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_a_saved_state_combines_with_its_scenario(name, tmp_path):
+    saved = MockServer([name]).save_state(tmp_path / "state.json")
+    assert data_without_names(MockServer([name, str(saved)])) == data_without_names(MockServer([name]))
+
+
+def test_a_file_repeating_part_of_a_scenario_adds_nothing(tmp_path):
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_text("modelarts:\n  accounts:\n    - {id: a1b2c3d4e5f60718293a4b5c6d7e8f90, name: mock-account}\n")
+    assert data_without_names(MockServer(["default", str(accounts)])) == data_without_names(MockServer(["default"]))
+
+
+def test_an_identical_yaml_file_twice_is_itself():
+    """examples/team.yaml has a ModelArts workspace without an id: it repeats by its name."""
+    team = str(Path(__file__).parents[2] / "examples" / "team.yaml")
+    assert data_without_names(MockServer(["default", team, team])) == data_without_names(MockServer(["default", team]))
+
+
+def test_a_conflict_names_the_scenario_as_given_and_what_differs(tmp_path):
+    conflict = tmp_path / "conflict.yaml"
+    conflict.write_text("wallaroo:\n  users:\n    - {username: developer@example.com, email: developer@example.com,"
+                        " password: other}\n")
+    with pytest.raises(ScenarioError) as failure:
+        MockServer(["default", str(conflict)])
+    message = str(failure.value)
+    assert message.startswith(f"{conflict}:3: at wallaroo.users[0]: user 'developer@example.com' is already "
+                              "defined by default with other values: "), message
+    assert "password: 'developer' before, 'other' here" in message
+    assert "_fixtures" not in message and "default.json" not in message
+
+
+def test_a_modelarts_conflict_says_what_differs(tmp_path):
+    project = {"name": "other", "modelarts": {"projects": [
+        {"id": "0123456789abcdef0123456789abcdef", "name": "eu-nl", "account": "mock-account"}]}}
+    with pytest.raises(ScenarioError) as failure:
+        MockServer(["default", project])
+    assert str(failure.value) == ("other: at modelarts.projects[0].id: project id '0123456789abcdef0123456789abcdef' "
+                                  "(eu-nl) is already defined by default with other values: name: 'eu-de' before, "
+                                  "'eu-nl' here")
+
+
+@pytest.mark.parametrize("section, items, path", [
+    ("wallaroo", {"workspaces": [{"id": 5, "name": "a"}, {"id": 5, "name": "b"}]}, "wallaroo.workspaces[1].id"),
+    ("modelarts", {"workspaces": [{"project": "0123456789abcdef0123456789abcdef", "id": "w5", "name": "a"},
+                                  {"project": "0123456789abcdef0123456789abcdef", "id": "w5", "name": "b"}]},
+     "modelarts.workspaces[1].id"),
+    ("wallaroo", {"models": [{"id": 7, "name": "m", "workspace": 1}, {"id": 7, "name": "n", "workspace": 1}]},
+     "wallaroo.models[1].id"),
+])
+def test_a_duplicate_within_one_file_names_the_earlier_item(tmp_path, section, items, path):
+    """It said 'by the loaded state (no scenarios)' for ids written as numbers."""
+    twice = {"name": "twice", section: items}
+    with pytest.raises(ScenarioError) as failure:
+        MockServer(["default", twice])
+    message = str(failure.value)
+    assert message.startswith(f"twice: at {path}: ") and " by an earlier item of this scenario" in message, message
+
+
+def test_a_catalog_conflict_says_what_differs():
+    tutorial = MockServer(["wallaroo-tutorial"]).export_state()["wallaroo"]
+    model = tutorial["models"][0]
+    model["versions"][0]["file_name"] = "other.onnx"
+    with pytest.raises(ScenarioError) as failure:
+        MockServer(["wallaroo-tutorial", {"name": "edited", "wallaroo": {"models": [model]}}])
+    assert str(failure.value) == ("edited: at wallaroo.models[0].id: model id 1 ('ccfraudmodel') is already defined by "
+                                  "wallaroo-tutorial with other values: versions[0].file_name: 'ccfraud.onnx' before, "
+                                  "'other.onnx' here")

@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from ...validation import FieldError, Fields
+from ...validation import ConflictError, FieldError, Fields, document_differences
 from . import onnx_io
 from .backend import FRAMEWORKS, runtime_of, stable_uuid
 from .records import (CONFIG_OPTIONS, FAMILY_OWNER_ID, MODEL_STATUSES, READY, CatalogData, CatalogSettings,
@@ -117,38 +118,103 @@ def _stamp(item: Fields, name: str, default: str) -> str:
 
 
 def merge(data: WallarooData, section: Fields) -> None:
-    """Add the section's ``models`` and ``pipelines`` to ``data.catalog``, each listed in its workspace."""
-    catalog: CatalogData = data.catalog
+    """Add the section's ``models`` and ``pipelines`` to ``data.catalog``, each listed in its workspace.
+
+    A model or pipeline giving the id of one already loaded repeats it (the same scenario
+    twice, a saved state on its scenario): one record when it is the same, else a conflict
+    saying what differs.
+    """
     epoch = _default_stamp()
     for item in section.objects("models", known=MODEL_FIELDS):
-        workspace_id = _workspace_id(data, item)
-        name = item.str("name", required=True, nullable=False)
-        family_id = item.int("id", minimum=1) or catalog.next_model_id
-        if family_id in catalog.models:
-            raise FieldError(item.at("id"), f"duplicate model id {family_id}")
-        if (workspace_id, name) in catalog.model_names:
-            raise FieldError(item.at("name"), f"workspace {workspace_id} already has a model named '{name}'")
-        created_at = _stamp(item, "created_at", epoch)
-        family = ModelFamily(id=family_id, name=name, workspace_id=workspace_id,
-                             owner_id=item.str("owner_id", default=FAMILY_OWNER_ID), created_at=created_at,
-                             updated_at=_stamp(item, "updated_at", created_at))
-        catalog.models[family_id] = family
-        catalog.model_names[(workspace_id, name)] = family_id
-        catalog.next_model_id = max(catalog.next_model_id, family_id + 1)
-        list_in_workspace(data.changes, data.workspaces[workspace_id], "models", family_id)
-        for version_item in item.objects("versions", known=VERSION_FIELDS):
-            _merge_version(catalog, family_id, version_item, created_at)
+        family_id = item.int("id", minimum=1)
+        if family_id is not None and family_id in data.catalog.models:
+            _check_repeated(data, item, "models", family_id, functools.partial(_merge_model, item=item, epoch=epoch))
+        else:
+            _merge_model(data, item, epoch)
     for item in section.objects("pipelines", known=PIPELINE_FIELDS):
-        _merge_pipeline(catalog, data, item, epoch)
+        pipeline_id = item.int("id", minimum=1)
+        if pipeline_id is not None and pipeline_id in data.catalog.pipelines:
+            _check_repeated(data, item, "pipelines", pipeline_id,
+                            functools.partial(_merge_pipeline_into, item=item, epoch=epoch))
+        else:
+            _merge_pipeline(data.catalog, data, item, epoch)
     for item in section.objects("inference", known=RULE_FIELDS):
-        _merge_rule(catalog, item)
+        _merge_rule(data.catalog, item)
+
+
+def _check_repeated(data: WallarooData, item: Fields, kind: str, record_id: int,
+                    merge_into: Callable[[WallarooData], None]) -> None:
+    """Merge ``item`` into a copy of ``data`` without the loaded record of its id, and compare
+    the two records as exported: equal, nothing changes; else a ConflictError saying what differs.
+    The copy shares what the merge only reads; it costs a copy of the catalog's indexes."""
+    from ...state import shallow_copy
+    from ..records import clone_workspace
+
+    workspace_id = _workspace_id(data, item)
+    scratch = shallow_copy(data)
+    scratch.__dict__.pop("changes", None)  # a copy: its changes are nobody's to undo
+    scratch.catalog = data.catalog.clone()
+    # the merge lists the record in its workspace: a copy of that one, the live one must not change
+    scratch.workspaces = {**data.workspaces, workspace_id: clone_workspace(data.workspaces[workspace_id])}
+    _forget(scratch.catalog, kind, record_id)
+    merge_into(scratch)
+    before, here = _exported(data.catalog, kind, record_id), _exported(scratch.catalog, kind, record_id)
+    if before != here:
+        raise ConflictError(item.at("id"), f"{kind[:-1]} id {record_id} ('{before['name']}') is already defined{{by}} "
+                            f"with other values: {document_differences(before, here)}", str(record_id))
+
+
+def _forget(catalog: CatalogData, kind: str, record_id: int) -> None:
+    """Remove a model (its versions and their configs) or a pipeline (its versions and deployment)."""
+    if kind == "models":
+        family = catalog.models.pop(record_id)
+        catalog.model_names.pop((family.workspace_id, family.name), None)
+        for version_id in family.versions:
+            catalog.model_versions.pop(version_id, None)
+            catalog.model_configs.pop(catalog.version_configs.pop(version_id, -1), None)
+    else:
+        pipeline = catalog.pipelines.pop(record_id)
+        catalog.pipeline_names.pop((pipeline.workspace_id, pipeline.name), None)
+        for version_id in pipeline.versions:
+            catalog.pipeline_versions.pop(version_id, None)
+        if pipeline.deployment_id is not None:
+            catalog.deployments.pop(pipeline.deployment_id, None)
+
+
+def _exported(catalog: CatalogData, kind: str, record_id: int) -> dict[str, Any]:
+    """One model or pipeline as :func:`export` writes it (from a view of the catalog holding only it)."""
+    view = CatalogData(model_versions=catalog.model_versions, model_configs=catalog.model_configs,
+                       version_configs=catalog.version_configs, pipeline_versions=catalog.pipeline_versions,
+                       deployments=catalog.deployments)
+    setattr(view, kind, {record_id: getattr(catalog, kind)[record_id]})
+    exported: dict[str, Any] = export(view, 0.0)[kind][0]
+    return exported
+
+
+def _merge_model(data: WallarooData, item: Fields, epoch: str) -> None:
+    catalog: CatalogData = data.catalog
+    workspace_id = _workspace_id(data, item)
+    name = item.str("name", required=True, nullable=False)
+    family_id = item.int("id", minimum=1) or catalog.next_model_id
+    if (workspace_id, name) in catalog.model_names:
+        raise ConflictError(item.at("name"), f"workspace {workspace_id} already has a model named '{name}'{{by}}", name)
+    created_at = _stamp(item, "created_at", epoch)
+    family = ModelFamily(id=family_id, name=name, workspace_id=workspace_id,
+                         owner_id=item.str("owner_id", default=FAMILY_OWNER_ID), created_at=created_at,
+                         updated_at=_stamp(item, "updated_at", created_at))
+    catalog.models[family_id] = family
+    catalog.model_names[(workspace_id, name)] = family_id
+    catalog.next_model_id = max(catalog.next_model_id, family_id + 1)
+    list_in_workspace(data.changes, data.workspaces[workspace_id], "models", family_id)
+    for version_item in item.objects("versions", known=VERSION_FIELDS):
+        _merge_version(catalog, family_id, version_item, created_at)
 
 
 def _merge_version(catalog: CatalogData, family_id: int, item: Fields, default_stamp: str) -> None:
     family = catalog.models[family_id]
     version_id = item.int("id", minimum=1) or catalog.next_model_version_id
     if version_id in catalog.model_versions:
-        raise FieldError(item.at("id"), f"duplicate model version id {version_id}")
+        raise ConflictError(item.at("id"), f"model version id {version_id} is already defined{{by}}", str(version_id))
     encoded = item.str("file_base64")
     try:
         content = base64.b64decode(encoded, validate=True) if encoded is not None else b""
@@ -186,7 +252,8 @@ def _merge_version(catalog: CatalogData, family_id: int, item: Fields, default_s
     config_item = item.obj("config", known=("id", "runtime") + CONFIG_OPTIONS)
     config_id = (config_item.int("id", minimum=1) if config_item is not None else None) or catalog.next_model_config_id
     if config_id in catalog.model_configs:
-        raise FieldError(item.at("config"), f"duplicate model config id {config_id}")
+        raise ConflictError(config_item.at("id") if config_item is not None else item.at("config"),
+                            f"model config id {config_id} is already defined{{by}}", str(config_id))
     options = {name: config_item.value[name] for name in CONFIG_OPTIONS
                if config_item is not None and config_item.value.get(name) is not None}
     runtime = config_item.str("runtime", default=runtime_of(framework)) if config_item else runtime_of(framework)
@@ -198,20 +265,24 @@ def _merge_version(catalog: CatalogData, family_id: int, item: Fields, default_s
     catalog.next_model_config_id = max(catalog.next_model_config_id, config_id + 1)
 
 
+def _merge_pipeline_into(data: WallarooData, item: Fields, epoch: str) -> None:
+    _merge_pipeline(data.catalog, data, item, epoch)
+
+
 def _merge_pipeline(catalog: CatalogData, data: WallarooData, item: Fields, epoch: str) -> None:
     workspace_id = _workspace_id(data, item)
     name = item.str("name", required=True, nullable=False)
     pipeline_id = item.int("id", minimum=1) or catalog.next_pipeline_id
     if pipeline_id in catalog.pipelines:
-        raise FieldError(item.at("id"), f"duplicate pipeline id {pipeline_id}")
+        raise ConflictError(item.at("id"), f"pipeline id {pipeline_id} is already defined{{by}}", str(pipeline_id))
     if (workspace_id, name) in catalog.pipeline_names:
-        raise FieldError(item.at("name"), f"workspace {workspace_id} already has a pipeline named '{name}'")
+        raise ConflictError(item.at("name"), f"workspace {workspace_id} already has a pipeline named '{name}'{{by}}", name)
     created_at = _stamp(item, "created_at", epoch)
     versions: list[int] = []
     for version_item in item.objects("versions", known=PIPELINE_VERSION_FIELDS):
         version_id = version_item.int("id", minimum=1) or catalog.next_pipeline_version_id
         if version_id in catalog.pipeline_versions:
-            raise FieldError(version_item.at("id"), f"duplicate pipeline version id {version_id}")
+            raise ConflictError(version_item.at("id"), f"pipeline version id {version_id} is already defined{{by}}", str(version_id))
         definition = version_item.value.get("definition")
         if definition is not None and not isinstance(definition, dict):
             raise FieldError(version_item.at("definition"), "expected an object")
@@ -232,7 +303,7 @@ def _merge_pipeline(catalog: CatalogData, data: WallarooData, item: Fields, epoc
             raise FieldError(item.at("deployment"), "a deployed pipeline needs at least one version")
         deployment_id = deployment_item.int("id", minimum=1) or catalog.next_deployment_id
         if deployment_id in catalog.deployments:
-            raise FieldError(deployment_item.at("id"), f"duplicate deployment id {deployment_id}")
+            raise ConflictError(deployment_item.at("id"), f"deployment id {deployment_id} is already defined{{by}}", str(deployment_id))
         version_id = deployment_item.int("pipeline_version", default=versions[-1])
         if version_id not in versions:
             raise FieldError(deployment_item.at("pipeline_version"), f"not a version of pipeline {name}")
