@@ -14,10 +14,27 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+# In-process inner pytest runs (pytester, the docs' examples) unload every module they
+# imported when they end. What the mock loads lazily (PyJWT and cryptography with the first
+# token, onnx, numpy and pyarrow with the first model, granian with the first server) must be
+# loaded here first: a second copy of cryptography's Python classes no longer matches its
+# compiled core ("Expected instance of hashes.HashAlgorithm"), and a second start of onnx's
+# and numpy's compiled modules corrupted the heap (test_plugin_pytester.py run alone segfaulted).
+import jwt  # noqa: F401
+import numpy  # noqa: F401
+import onnx  # noqa: F401  (its numpy extension types register once per process)
+import pyarrow  # noqa: F401
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization  # noqa: F401
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: F401
 
 from mockserver import MockServer
+from mockserver.native import native_available
+
+if native_available():  # the same for granian: its Rust module, initialized a second time, crashes
+    import granian._futures  # noqa: F401
+    import granian.http  # noqa: F401
 
 # == the default scenario (fixtures/default.json) ====================================
 PROJECT = "0123456789abcdef0123456789abcdef"  # the ModelArts eu-de project

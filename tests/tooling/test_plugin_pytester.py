@@ -6,14 +6,9 @@ import pytest
 
 # In-process inner runs unload every module they imported when they end; importing the
 # client stack here keeps one copy of it (two copies of requests' cookie classes clash).
-# The same for what the mock loads with its first token (PyJWT, cryptography): a second copy
-# of cryptography's Python classes no longer matches its compiled core ("Encryption
-# algorithm must be a KeySerializationEncryption instance"), or crashes the process.
-import jwt  # noqa: F401
+# PyJWT and cryptography are kept loaded by tests/conftest.py, for every such file.
 import mockserver.clients  # noqa: F401
 import requests  # noqa: F401
-from cryptography.hazmat.primitives import serialization  # noqa: F401
-from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
