@@ -10,7 +10,9 @@ pay for their import.
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,12 +31,20 @@ import requests
 from cryptography.hazmat.primitives import serialization  # noqa: F401
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: F401
 
+import mockserver
 from mockserver import MockServer
 from mockserver.native import native_available
 
 if native_available():  # the same for granian: its Rust module, initialized a second time, crashes
     import granian._futures  # noqa: F401
     import granian.http  # noqa: F401
+
+# and for the package itself: a module an inner run loaded first is loaded again after it, and
+# the session's server then raised one copy of an exception class where routes caught the other
+# (a control API 403 came out as a 500 "Refused")
+for _module in pkgutil.walk_packages(mockserver.__path__, "mockserver."):
+    if not _module.name.endswith("__main__"):
+        importlib.import_module(_module.name)
 
 # == the default scenario (fixtures/default.json) ====================================
 PROJECT = "0123456789abcdef0123456789abcdef"  # the ModelArts eu-de project
