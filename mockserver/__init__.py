@@ -9,7 +9,7 @@ The public Python API::
         server.wallaroo.issue_token("developer@example.com")
         server.reset()                            # back to the scenario, in microseconds
 
-The pytest plugin (``conftest_plugin``) and the CLI (``python -m mockserver``) are thin
+The pytest plugin (``mockserver.pytest_plugin``, also importable as ``conftest_plugin``) and the CLI (``python -m mockserver``) are thin
 layers over :class:`MockServer`.
 """
 

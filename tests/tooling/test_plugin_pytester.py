@@ -310,3 +310,24 @@ def test_a_bad_ini_scenario_is_one_line_not_a_traceback(pytester):
     result.stdout.fnmatch_lines([f"*cannot load the mockserver scenarios: {pytester.path / 'examples' / 'missing.yaml'}: "
                                  "no such scenario file*"])
     assert "Traceback" not in result.stdout.str() and "raise ScenarioError" not in result.stdout.str()
+
+
+def test_a_projects_own_conftest_plugin_module_does_not_hide_the_plugin(pytester):
+    """The plugin was the top-level module ``conftest_plugin``: a project file of that name,
+    first on ``sys.path`` under ``python -m pytest``, replaced it (``fixture 'mockserver' not
+    found``). It lives in the package now; the old name stays an alias of the same module."""
+    pytester.makepyfile(conftest_plugin="RAISE_IF_USED_AS_THE_PLUGIN = True\n")
+    pytester.makepyfile(test_inner_shadow="""
+        def test_it(mockserver):
+            assert mockserver.session("wallaroo").post("/v1/api/workspaces/list", json={}).ok
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_old_module_name_is_the_plugin_itself():
+    import conftest_plugin
+
+    from mockserver import pytest_plugin
+
+    assert conftest_plugin is pytest_plugin and hasattr(conftest_plugin, "mockserver")
