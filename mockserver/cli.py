@@ -42,7 +42,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Any, Sequence, TextIO
+from typing import Any, Callable, Sequence, TextIO
 
 from ._version import __version__
 from .keys import KEY_FILE_ENV, PROCESS_KEYS, UnusableKey
@@ -164,6 +164,17 @@ def _env_flag(parser: argparse.ArgumentParser, name: str, environ: dict[str, str
     raise AssertionError  # parser.error exits
 
 
+def _number_from_env(parser: argparse.ArgumentParser, environ: dict[str, str], name: str,
+                     parse: Callable[[str], int], default: int | None) -> int | None:
+    """``name`` from the environment read by ``parse`` (``default`` when unset or blank); a bad
+    value is a usage error naming the variable."""
+    text = environ.get(name, "").strip()
+    try:
+        return parse(text) if text else default
+    except argparse.ArgumentTypeError as error:
+        parser.error(f"{name}: {error}")
+
+
 def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None = None) -> argparse.Namespace:
     """The flags, with environment variables filling in what was not given."""
     environ = dict(os.environ if environ is None else environ)
@@ -172,11 +183,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
     if args.host is None:
         args.host = environ.get("MOCKSERVER_HOST") or DEFAULT_HOST
     if args.port is None:
-        text = environ.get("MOCKSERVER_PORT", "").strip()
-        try:
-            args.port = port_number(text) if text else DEFAULT_PORT
-        except argparse.ArgumentTypeError as error:
-            parser.error(f"MOCKSERVER_PORT: {error}")
+        args.port = _number_from_env(parser, environ, "MOCKSERVER_PORT", port_number, DEFAULT_PORT)
     if args.scenario is None:
         from_env = [part.strip() for part in environ.get("MOCKSERVER_SCENARIO", "").split(",") if part.strip()]
         args.scenario = from_env or list(DEFAULT_SCENARIOS)
@@ -186,11 +193,7 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
     if args.state_file is None:
         args.state_file = environ.get("MOCKSERVER_STATE_FILE") or None
     if args.autosave_seconds is None:
-        text = environ.get("MOCKSERVER_AUTOSAVE_SECONDS", "").strip()
-        try:
-            args.autosave_seconds = positive_int(text) if text else None
-        except argparse.ArgumentTypeError as error:
-            parser.error(f"MOCKSERVER_AUTOSAVE_SECONDS: {error}")
+        args.autosave_seconds = _number_from_env(parser, environ, "MOCKSERVER_AUTOSAVE_SECONDS", positive_int, None)
     if args.autosave_seconds is not None and not args.state_file:
         parser.error("--autosave-seconds: there is no --state-file to save to")
     if args.log_requests is None:

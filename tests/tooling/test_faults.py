@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import httpx
@@ -186,21 +187,27 @@ def test_faults_are_cleared_by_reset(mockserver):
     assert mockserver.session("wallaroo").post(LIST, json={}).ok
 
 
+CREATE = "/v1/api/workspaces/create"
+
+
+def _hold_a_create(mockserver, name: str) -> tuple[threading.Thread, list[requests.Response]]:
+    """A workspace create sent from a thread and held by a 5 s latency fault (returns once held)."""
+    mockserver.faults.add(path=CREATE, latency_ms=5000)
+    answers: list[requests.Response] = []
+    held = threading.Thread(target=lambda: answers.append(requests.post(
+        f"{mockserver.url}{CREATE}", json={"workspace_name": name}, headers=mockserver.wallaroo_headers(),
+        timeout=10)))
+    held.start()
+    deadline = time.monotonic() + 5
+    while not mockserver.faults.rules()[0].fired and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return held, answers
+
+
 def test_a_request_a_reset_releases_is_not_carried_out_into_the_next_tests_data(mockserver):
     """A request held by a latency fault, whose client gave up, was carried out after the
     reset: in the next test's fresh data, and in its journal."""
-    import threading
-
-    created = "/v1/api/workspaces/create"
-    mockserver.faults.add(path=created, latency_ms=5000)
-    answers: list[requests.Response] = []
-    held = threading.Thread(target=lambda: answers.append(requests.post(
-        f"{mockserver.url}{created}", json={"workspace_name": "from-the-last-test"},
-        headers=mockserver.wallaroo_headers(), timeout=10)))
-    held.start()
-    deadline = time.monotonic() + 5
-    while not mockserver.faults.rules()[0].fired and time.monotonic() < deadline:  # held now
-        time.sleep(0.02)
+    held, answers = _hold_a_create(mockserver, "from-the-last-test")
     started = time.perf_counter()
     mockserver.reset()  # what the fixture does before the next test
     held.join(10)
@@ -211,27 +218,16 @@ def test_a_request_a_reset_releases_is_not_carried_out_into_the_next_tests_data(
         "code": 503}
     names = [w["name"] for w in mockserver.session("wallaroo").post(LIST, json={}).json()["workspaces"]]
     assert "from-the-last-test" not in names
-    assert mockserver.journal.count(path=created) == 0
+    assert mockserver.journal.count(path=CREATE) == 0
 
 
 def test_clearing_the_faults_alone_lets_held_requests_go_on(mockserver):
     """Without a reset the data is the same test's: a released request is carried out."""
-    import threading
-
-    created = "/v1/api/workspaces/create"
-    mockserver.faults.add(path=created, latency_ms=5000)
-    answers: list[requests.Response] = []
-    held = threading.Thread(target=lambda: answers.append(requests.post(
-        f"{mockserver.url}{created}", json={"workspace_name": "released"},
-        headers=mockserver.wallaroo_headers(), timeout=10)))
-    held.start()
-    deadline = time.monotonic() + 5
-    while not mockserver.faults.rules()[0].fired and time.monotonic() < deadline:
-        time.sleep(0.02)
+    held, answers = _hold_a_create(mockserver, "released")
     mockserver.faults.clear()
     held.join(10)
     assert answers[0].status_code == 200, answers[0].text
-    assert mockserver.journal.count(path=created) == 1
+    assert mockserver.journal.count(path=CREATE) == 1
 
 
 def test_modelarts_sdk_sees_an_injected_error_as_its_own_exception(mockserver):
