@@ -141,7 +141,7 @@ class Controller:
         # file the user pointed it at: write next to the link's final target instead.
         destination = Path(os.path.realpath(target))
         destination.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=TEMP_SUFFIX, dir=destination.parent)
+        fd, tmp = temp_file_beside(destination)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -198,6 +198,12 @@ def fingerprint_without(data: bytes, part: bytes) -> bytes:
 
 #: the end of the temporary file a save writes before renaming it over the target
 TEMP_SUFFIX = ".tmp"
+
+
+def temp_file_beside(destination: Path) -> tuple[int, str]:
+    """A new temporary file next to ``destination``, named as :func:`remove_leftover_temp_files`
+    finds it (``(descriptor, path)``, as :func:`tempfile.mkstemp`)."""
+    return tempfile.mkstemp(prefix=f".{destination.name}.", suffix=TEMP_SUFFIX, dir=destination.parent)
 
 
 def remove_leftover_temp_files(target: Path) -> list[Path]:

@@ -8,10 +8,9 @@ Both act on the file a symlink points to, as saves do (:meth:`Controller.save_st
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
-from .controller import TEMP_SUFFIX
+from .controller import temp_file_beside
 
 try:
     import fcntl
@@ -39,8 +38,8 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     if not folder.is_dir():
         raise UnusableStateFile(f"{folder} is not a folder")
     try:
-        # named like a save's temporary file, so one left by a kill -9 is cleaned up at the next start
-        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=folder)
+        # a save's own temporary file, so one left by a kill -9 is cleaned up at the next start
+        fd, probe = temp_file_beside(target)
     except OSError as error:
         raise UnusableStateFile(f"cannot be saved: no file can be created in {folder} "
                                 f"({error.strerror or error})") from None

@@ -170,7 +170,7 @@ def _check_arrow_size(pa: Any, stream: bytes) -> None:
             nodes, buffers, compressed = _batch_header(message.metadata.to_pybytes(),
                                                       dictionary=message.type == "dictionary")
             values += sum(length for length, _ in nodes)
-            data = message.body.to_pybytes() if message.body is not None else b""
+            data = memoryview(message.body) if message.body is not None else memoryview(b"")  # no copy
             for offset, length in buffers:
                 if compressed and length >= 8:
                     stated = struct.unpack_from("<q", data, offset)[0]
