@@ -66,15 +66,23 @@ def test_the_same_record_in_two_scenarios_is_one_record(order):
     assert len(server.wallaroo.users()) == sum(alone.values()) - 1
 
 
-def test_a_true_conflict_names_both_scenarios_and_the_record(tmp_path):
+@pytest.mark.parametrize("user, at, record, password", [
+    (f"{{id: {ADMIN_ID}, username: admin, password: other}}", "wallaroo.users[0].id", f"user id '{ADMIN_ID}' (admin)",
+     "admin"),
+    ("{username: developer@example.com, email: developer@example.com, password: other}", "wallaroo.users[0]",
+     "user 'developer@example.com'", "developer"),
+], ids=["by id", "by username"])
+def test_a_true_conflict_names_the_scenario_as_given_the_record_and_what_differs(tmp_path, user, at, record,
+                                                                                password):
     clash = tmp_path / "clash.yaml"
-    clash.write_text(f"wallaroo:\n  users:\n    - {{id: {ADMIN_ID}, username: admin, password: other}}\n")
+    clash.write_text(f"wallaroo:\n  users:\n    - {user}\n")
     with pytest.raises(ScenarioError) as failure:
         MockServer(["default", str(clash)])
     message = str(failure.value)
-    assert message.startswith(f"{clash}:3: at wallaroo.users[0].id: user id '{ADMIN_ID}' (admin) is already "
-                              "defined by "), message
-    assert "defined by default with other values: password: 'admin' before, 'other' here" in message
+    assert message.startswith(f"{clash}:3: at {at}: {record} is already defined by default with other values: "), \
+        message
+    assert f"password: '{password}' before, 'other' here" in message
+    assert "_fixtures" not in message and "default.json" not in message
 
 
 def test_a_conflict_through_the_control_api_changes_nothing():
@@ -131,19 +139,6 @@ def test_an_identical_yaml_file_twice_is_itself():
     """examples/team.yaml has a ModelArts workspace without an id: it repeats by its name."""
     team = str(Path(__file__).parents[2] / "examples" / "team.yaml")
     assert data_without_names(MockServer(["default", team, team])) == data_without_names(MockServer(["default", team]))
-
-
-def test_a_conflict_names_the_scenario_as_given_and_what_differs(tmp_path):
-    conflict = tmp_path / "conflict.yaml"
-    conflict.write_text("wallaroo:\n  users:\n    - {username: developer@example.com, email: developer@example.com,"
-                        " password: other}\n")
-    with pytest.raises(ScenarioError) as failure:
-        MockServer(["default", str(conflict)])
-    message = str(failure.value)
-    assert message.startswith(f"{conflict}:3: at wallaroo.users[0]: user 'developer@example.com' is already "
-                              "defined by default with other values: "), message
-    assert "password: 'developer' before, 'other' here" in message
-    assert "_fixtures" not in message and "default.json" not in message
 
 
 def test_a_modelarts_conflict_says_what_differs(tmp_path):
