@@ -198,6 +198,9 @@ def fingerprint_without(data: bytes, part: bytes) -> bytes:
 
 #: the end of the temporary file a save writes before renaming it over the target
 TEMP_SUFFIX = ".tmp"
+#: the bytes a save's temporary file may add to the name: ".<name>." + mkstemp's 8 characters +
+#: TEMP_SUFFIX is 14; the save path limit (control API) keeps 2 more to spare
+TEMP_NAME_EXTRA = 2 + 8 + len(TEMP_SUFFIX) + 2
 
 
 def temp_file_beside(destination: Path) -> tuple[int, str]:

@@ -9,7 +9,7 @@ from flask import request
 
 from ..context import json_body
 from ..state import ScenarioError
-from ..validation import FieldError, Fields
+from ..validation import FieldError, Fields, decimal_int
 from . import exceptions as errors
 
 
@@ -41,6 +41,17 @@ def flag(name: str) -> bool:
     if value in ("1", "true", "yes"):
         return True
     raise errors.InvalidRequest(f"query parameter {name}: expected true or false, got {request.args[name]!r}")
+
+
+def int_arg(name: str) -> int | None:
+    """Query parameter ``name`` as a decimal integer (None when absent or empty)."""
+    text = request.args.get(name)
+    if not text:
+        return None
+    value = decimal_int(text)
+    if value is None:
+        raise errors.InvalidRequest(f"query parameter {name}: expected an integer")
+    return value
 
 
 def scenario_refs(fields: Fields, name: str, *, required: bool) -> list[Any] | None:

@@ -23,9 +23,9 @@ from ..controller import Controller
 from ..journal import RequestMatcher, matcher_size_problem
 from ..matching import CONTROL_PREFIX, is_control_path
 from ..state import ScenarioError
-from ..validation import FieldError, Fields, decimal_int
+from ..validation import FieldError, Fields
 from . import exceptions as errors
-from .parsing import body, fields_of, flag, optional_body, rejected, scenario_refs
+from .parsing import body, fields_of, flag, int_arg, optional_body, rejected, scenario_refs
 from .security import ControlPolicy, Refused, redact
 
 blueprint = Blueprint("control", __name__, url_prefix=CONTROL_PREFIX)
@@ -181,21 +181,16 @@ def _journal_filter() -> dict[str, Any]:
     for name in ("method", "path", "api"):
         if request.args.get(name):
             criteria[name] = request.args[name]
-    if request.args.get("status"):
-        status = decimal_int(request.args["status"])
-        if status is None:
-            raise errors.InvalidRequest("query parameter status: expected an integer")
+    status = int_arg("status")
+    if status is not None:
         criteria["status"] = status
     return criteria
 
 
 def _limit(entries: list[Any]) -> list[Any]:
-    limit = request.args.get("limit")
-    if not limit:
-        return entries
-    count = decimal_int(limit)
+    count = int_arg("limit")
     if count is None:
-        raise errors.InvalidRequest("query parameter limit: expected an integer")
+        return entries
     if count < 0:
         raise errors.InvalidRequest("query parameter limit: must be at least 0")
     return entries[-count:] if count else []

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..controller import TEMP_NAME_EXTRA
 from ..scenarios import SUFFIXES, is_file, looks_like_path
 from ..state import ScenarioError
 
@@ -36,8 +37,6 @@ MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: names of state-document members that hold secrets (left out of GET /__mock/state)
 SECRET_FIELDS = frozenset({"password", "secret", "secret_key", "signing_key", "private_key", "client_secret"})
 _SECRET_SUFFIXES = tuple(f"_{name}" for name in SECRET_FIELDS)
-#: what a save's temporary file adds to the name (".<name>.XXXXXXXX.tmp", controller.save_state)
-SAVE_TEMP_EXTRA = 16
 
 
 class Refused(Exception):
@@ -139,8 +138,8 @@ class ControlPolicy:
         longest = _name_max(self.save_dir)
         if any(len(os.fsencode(part)) > longest for part in folders):
             raise Refused(400, f"path: a directory name is longer than {longest} bytes")
-        if len(os.fsencode(name)) > longest - SAVE_TEMP_EXTRA:
-            raise Refused(400, f"path: the file name is longer than {longest - SAVE_TEMP_EXTRA} bytes")
+        if len(os.fsencode(name)) > longest - TEMP_NAME_EXTRA:
+            raise Refused(400, f"path: the file name is longer than {longest - TEMP_NAME_EXTRA} bytes")
         target = (self.save_dir / path).resolve()
         if target == self.save_dir or not target.is_relative_to(self.save_dir):
             raise Refused(403, f"path {path!r} is outside the save directory {self.save_dir}")

@@ -43,9 +43,13 @@ def iso_timestamp(epoch_seconds: float) -> str:
     return text + "+00:00"
 
 
+#: the longest workspace name (the SDK's rule: shorter than 64 characters)
+MAX_NAME_LENGTH = 63
+
+
 def is_dns_compliant(name: str) -> bool:
     """The SDK's rule: a letter first, then letters, digits, dashes; no trailing dash; < 64."""
-    return bool(_DNS_NAME.fullmatch(name)) and not name.endswith("-") and len(name) < 64
+    return bool(_DNS_NAME.fullmatch(name)) and not name.endswith("-") and len(name) <= MAX_NAME_LENGTH
 
 
 def is_email(text: str) -> bool:

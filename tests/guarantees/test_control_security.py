@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from mockserver import MockServer
-from mockserver.control.security import SAVE_TEMP_EXTRA
+from mockserver.controller import TEMP_NAME_EXTRA
 
 pytest_plugins = ["pytester"]
 
@@ -94,7 +94,7 @@ def test_a_save_path_no_file_can_have_is_a_400_that_writes_nothing(tmp_path):
             answer = requests.post(url(server, "/__mock/state/save"), json={"path": path})
             assert answer.status_code == 400, (path[:20], answer.text)
             assert fragment in answer.json()["error"] and answer.json()["status"] == 400
-        longest = "c" * (255 - SAVE_TEMP_EXTRA - len(".json")) + ".json"  # with its temporary file's extra bytes, 255 at most
+        longest = "c" * (255 - TEMP_NAME_EXTRA - len(".json")) + ".json"  # with its temporary file's extra bytes, 255 at most
         assert requests.post(url(server, "/__mock/state/save"), json={"path": longest}).status_code == 200
         answer = requests.post(url(server, "/__mock/state/save"), json={"path": "c" + longest})
         assert answer.status_code == 400 and "longer than" in answer.json()["error"]

@@ -17,6 +17,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
+from ...validation import decimal_int
 from ..exceptions import NotWorkspaceMember
 from . import exceptions as errors
 from . import inference, onnx_io, wire
@@ -469,10 +470,10 @@ class Catalog:
     def _running(self, name: str) -> Deployment | None:
         """The deployed deployment called ``<deploy_id>-<id>`` (None: none such)."""
         deploy_id, _, number = name.rpartition("-")
-        # ASCII digits only ("²" and "١" pass isdigit()), and no more than an id can have
-        if not (number.isascii() and number.isdigit()) or len(number) > 18:
+        deployment_id = decimal_int(number)  # ASCII digits only: "²" and "١" pass isdigit()
+        if deployment_id is None:
             return None
-        deployment = self.data.deployments.get(int(number))
+        deployment = self.data.deployments.get(deployment_id)
         if deployment is None or deployment.deploy_id != deploy_id or not deployment.deployed:
             return None
         return deployment

@@ -677,4 +677,3 @@ def _install_jsonb(schema: Any) -> None:
     jsonb.serialize = lambda value: value
     jsonb.parse_value = lambda value: value
     jsonb.parse_literal = lambda node, variables=None: value_from_ast_untyped(node, variables)
-

@@ -36,7 +36,12 @@ from .records import InferenceRule, Tensor, thaw
 #: a registered function: one input row (column -> value) -> {output name: value}
 RowFunction = Callable[[dict[str, Any]], dict[str, Any]]
 _INTEGER_TYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
-_NUMBER_TYPES = _INTEGER_TYPES + ("float", "double", "float16", "bfloat16", "bool")
+#: the Arrow element type of each model output type (float16 is written as float: the
+#: engine's recorded float outputs are float32, and Python floats do not convert to half)
+_ARROW_TYPES = {"float": "float32", "float16": "float32", "bfloat16": "float32", "double": "float64",
+                "bool": "bool_", "string": "string", **{name: name for name in _INTEGER_TYPES}}
+#: the model input types that hold numbers
+_NUMBER_TYPES = frozenset(_ARROW_TYPES) - {"string"}
 #: the most rows one request may carry (the body cap bounds the bytes; this the work)
 MAX_ROWS = 100_000
 
@@ -448,12 +453,6 @@ def arrow_file(batch: Batch, outputs: list[dict[str, Any]], *, time_ms: int, sha
     with pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue()
-
-
-#: the Arrow element type of each model output type (float16 is written as float: the
-#: engine's recorded float outputs are float32, and Python floats do not convert to half)
-_ARROW_TYPES = {"float": "float32", "float16": "float32", "bfloat16": "float32", "double": "float64",
-                "bool": "bool_", "string": "string", **{name: name for name in _INTEGER_TYPES}}
 
 
 def _out_array(pa: Any, values: list[Any], dtype: str | None) -> Any:

@@ -151,7 +151,7 @@ class _Segment:
             if char is not None and start is None:
                 start = index
             elif char is None and start is not None:
-                self.chunks.append((start, "".join(c for c in chars[start:index] if c is not None)))
+                self.chunks.append((start, "".join(chars[start:index])))  # type: ignore[arg-type]  # a run holds no None
                 start = None
 
     def at(self, text: str, index: int) -> bool:

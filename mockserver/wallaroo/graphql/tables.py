@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ...state import collector_paused
 from ...validation import look_alike_problem, normalize_name
-from ..records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, OWNER, USER_TYPES, User, Workspace, add_workspace,
+from ..records import (COLLABORATOR, DEFAULT_WORKSPACE_SUFFIX, MAX_NAME_LENGTH, OWNER, USER_TYPES, User, Workspace,
+                       add_workspace,
                        change_workspace, default_workspace_name, drop_member, find_login, iso_timestamp,
                        set_member)
 from . import errors as gql_errors
@@ -346,8 +347,6 @@ class Tables:
 
 #: the longest email a default workspace's name is made of (RFC 5321's limit on a path)
 MAX_EMAIL_LENGTH = 254
-#: names are limited as ``workspaces/create`` limits them (shorter than 64 characters)
-MAX_NAME_LENGTH = 63
 
 
 def max_inserted_name_length(name: str) -> int:
