@@ -219,17 +219,18 @@ class IamOperations:
     def list_projects(self, caller: Caller, query: ProjectQuery, *, base_url: str) -> list[dict[str, Any]]:
         """``GET /v3/projects``: the projects of the caller's account (Keystone's list), filtered,
         then paged as IAM does (``page`` counts from 1)."""
+        if query.is_domain is True or query.enabled is False:
+            return []  # no project here is a domain, and all are enabled
         with self.state.lock:
             projects = []
             for project in self.data.projects.values():
                 if project.account_id != caller.account.id:
                     continue
                 # a region project's parent is the account (IAM: built-in projects name the account
-                # as parent_id); none is a domain, and all are enabled
+                # as parent_id)
                 if (query.name is not None and project.name != query.name) \
                         or (query.domain_id is not None and project.account_id != query.domain_id) \
-                        or (query.parent_id is not None and project.account_id != query.parent_id) \
-                        or query.is_domain is True or query.enabled is False:
+                        or (query.parent_id is not None and project.account_id != query.parent_id):
                     continue
                 projects.append({"is_domain": False, "description": "", "links": {
                     "self": f"{base_url}/v3/projects/{project.id}"}, "enabled": True, "id": project.id,

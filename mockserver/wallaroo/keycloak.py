@@ -451,12 +451,12 @@ class KeycloakRealm:
         As Keycloak's UsersResource: ``search`` (``id:<id>`` looks one user up) goes with
         ``enabled`` only and the field filters are then ignored; otherwise every filter must match.
         """
-        users = sorted(self.data.users.values(), key=lambda u: u.username)
-        if query.search is not None:
-            search = query.search.strip()
-            if search.startswith("id:"):
-                user = self.data.users.get(search[3:].strip())
-                return [user] if user is not None else []
+        search = query.search.strip() if query.search is not None else None
+        if search is not None and search.startswith("id:"):
+            user = self.data.users.get(search[3:].strip())
+            return [user] if user is not None else []
+        users = sorted(self.data.users.values(), key=lambda u: u.username)  # after the lookup, which needs no order
+        if search is not None:
             needle = search.strip("*").lower()
             return [user for user in users
                     if (query.enabled is None or user.enabled == query.enabled)
