@@ -179,8 +179,15 @@ def test_deploy_waits_while_the_deployment_is_starting(mockserver, workspace, tm
     pipeline = wl.build_pipeline("ccfraudpipeline").add_model_step(model)
     pipeline.deploy(wait_for_status=False)
     assert pipeline.status()["status"] == "Starting"
+    # the SDK retries a 503 ten times, with a random exponential backoff of up to ~100 s in
+    # all: here without the sleeps (the count of attempts is the behaviour under test)
+    from httpx_retries import Retry
+
+    monkeypatch.setattr(Retry, "sleep", lambda self, response: None)
     with pytest.raises(InferenceError, match=r"\[503\]"):
         pipeline.infer(FRAME, timeout=1)
+    attempts = mockserver.journal.find("POST", "/v1/api/pipelines/infer/**")
+    assert [entry.status for entry in attempts] == [503] * 11
     mockserver.clock.advance(30)
     assert pipeline.status()["status"] == "Running"
 
