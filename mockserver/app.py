@@ -23,7 +23,7 @@ from werkzeug.wsgi import get_content_length
 from .context import MockContext, current
 from .errors import ApiError, DropConnection, StatusError
 from .journal import HINT_PATH_CHARS, UnparsedJson
-from .native import READ_BODY
+from .native import HELD_AT_EPOCH, READ_BODY, STARTED, TAKEN_FAULT
 from .responses import app_json, new_request_id, request_headers
 from .testclient import InProcessFlaskClient
 
@@ -123,17 +123,22 @@ def _before_request() -> Response | None:
     # the hooks run on every request: resolve the context-local proxies once, not per use
     req = request._get_current_object()  # type: ignore[attr-defined]
     local = g._get_current_object()  # type: ignore[attr-defined]
-    local.started = time.perf_counter()
+    environ = req.environ
+    local.started = environ.get(STARTED) or time.perf_counter()
     local.request_id = new_request_id()
     api = local.api = ctx.api_for(req.path)
     _enforce_body_cap(req)
-    rule = ctx.faults.take(req.method, req.path, api.name if api else None)
+    if TAKEN_FAULT in environ:  # the server took it, and held the request for its latency itself
+        rule, epoch = environ[TAKEN_FAULT], environ.get(HELD_AT_EPOCH)
+    else:
+        rule, epoch = ctx.faults.take(req.method, req.path, api.name if api else None), None
     if rule is None:
         return None
     g.fault = rule.id
     if rule.latency_ms:
-        epoch = ctx.state.epoch
-        ctx.faults.delay(rule)
+        if epoch is None:
+            epoch = ctx.state.epoch
+            ctx.faults.delay(rule)
         if ctx.state.epoch != epoch:
             # a reset released it: carried out now, it would change (and be journaled in)
             # the next test's fresh data

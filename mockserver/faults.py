@@ -19,7 +19,7 @@ import random
 import re
 import threading
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .matching import compile_pattern, is_control_path, path_matches
 from .validation import FieldError, Fields
@@ -105,6 +105,8 @@ class FaultInjector:
         self._drawn = False
         #: set, then replaced, whenever the rules are cleared: wakes the requests a latency rule holds
         self._cleared = threading.Event()
+        #: called on every release: a server holding requests on its own event loop wakes them
+        self._release_listeners: list[Callable[[], None]] = []
 
     def add(self, *, method: str | None = None, path: str | None = None, api: str | None = None,
             latency_ms: float = 0.0, status: int | None = None, body: Any = None,
@@ -154,6 +156,10 @@ class FaultInjector:
                         drop=fields.bool("drop", default=False), times=fields.int("times"),
                         probability=fields.number("probability"))
 
+    def active(self) -> bool:
+        """Is any rule set? Read without the lock: a request racing a change sees either."""
+        return bool(self._rules)
+
     def take(self, method: str, path: str, api: str | None) -> FaultRule | None:
         """The first rule that fires for this request, consuming one of its ``times``."""
         if not self._rules:  # the common case, without the lock
@@ -197,7 +203,24 @@ class FaultInjector:
         """Let every request a latency fault holds now go on at once (the rules stay)."""
         with self._lock:
             held, self._cleared = self._cleared, threading.Event()
+            listeners = list(self._release_listeners)
         held.set()
+        for listener in listeners:
+            listener()
+
+    def on_release(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (on the releasing thread) whenever held requests are released; a
+        server that holds requests without a thread each (granian's loop) wakes them from it.
+        Returns a function that removes the listener."""
+        with self._lock:
+            self._release_listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._release_listeners:
+                    self._release_listeners.remove(listener)
+
+        return remove
 
     def clear(self) -> None:
         """Remove every rule and reseed, so each test sees the same ``probability`` draws."""

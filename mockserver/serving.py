@@ -91,8 +91,12 @@ def serve(app: Flask, *, host: str, port: int, threads: int, server: str = "auto
     if server not in SERVERS:
         raise ValueError(f"unknown server {server!r}; expected one of {', '.join(SERVERS)}")
     open_files = raise_open_files_limit()  # a connection is a descriptor: let idle ones take thousands, not ~1 000
+    if server == "granian" and not native_available():
+        raise RuntimeError("server='granian' needs granian's compiled module on CPython, not on Windows; "
+                           "use server='waitress' (or 'auto', which falls back to it)")
     if server == "granian" or (server == "auto" and native_available()):
-        native = NativeServer(app, host, port, threads=threads, on_crash=_crash_answer(app))
+        native = NativeServer(app, host, port, threads=threads, on_crash=_crash_answer(app),
+                              on_refused=_refused_answer(app), max_connections=connection_limit(open_files))
         native.start()
         return native
     return _serve_waitress(app, host=host, port=port, threads=threads, open_files=open_files)
@@ -110,7 +114,7 @@ def _serve_waitress(app: Flask, *, host: str, port: int, threads: int, open_file
                                # idle connections: as many as the descriptors allow (poll() has no
                                # FD_SETSIZE ceiling, select() fails past descriptor 1 023), each
                                # closed after 60 s without a request
-                               asyncore_use_poll=True, connection_limit=waitress_connection_limit(open_files),
+                               asyncore_use_poll=True, connection_limit=connection_limit(open_files),
                                channel_timeout=60,
                                # refused from Content-Length (and chunked bodies cut) before they are read
                                max_request_body_size=app.extensions["mockserver"].max_body_bytes)
@@ -147,12 +151,12 @@ def raise_open_files_limit() -> int | None:
     return soft
 
 
-def waitress_connection_limit(open_files: int | None) -> int:
-    """waitress's ``connection_limit``: nine tenths of the open-files limit
+def connection_limit(open_files: int | None) -> int:
+    """Connections either server keeps open at once: nine tenths of the open-files limit
     (:func:`raise_open_files_limit`'s answer).
 
-    waitress stops accepting at that many open connections (the rest of the descriptors are
-    left to the app and the process); without a readable limit, waitress's old 1 000.
+    The server stops accepting at that many open connections (the rest of the descriptors
+    are left to the app and the process); without a readable limit, waitress's old 1 000.
     """
     return 1000 if open_files is None else max(100, open_files * 9 // 10)
 
@@ -347,6 +351,16 @@ def _refused_path(parsed: Any) -> str:
     if len(parts) == 3:
         return unquote_to_bytes(parts[1].split(b"?", 1)[0].decode("latin-1")).decode("latin-1")
     return "/"
+
+
+def _refused_answer(app: Flask) -> Callable[[str, int, str], tuple[int, list[tuple[str, str]], bytes]]:
+    """:func:`render_refused_request` with the status as a number, as the native server takes it."""
+
+    def answer(path: str, status: int, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        line, headers, body = render_refused_request(app, path, status, message)
+        return int(line.split(" ", 1)[0]), headers, body
+
+    return answer
 
 
 def _crash_answer(app: Flask) -> Any:

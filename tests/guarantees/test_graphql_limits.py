@@ -95,15 +95,21 @@ def test_the_attack_of_the_issue_is_refused(server):
 
 
 def test_other_clients_write_while_a_query_runs(server):
-    """The query reads table by table: a write from another client completes in the middle."""
+    """The query reads table by table: a write from another client completes in the middle.
+
+    The other client is in-process, on a thread of its own: granian runs one request at a
+    time, so one over the socket would only start after the query (waitress, with a thread
+    per request, would run it concurrently, and does).
+    """
     original = Tables.workspace_user_rows
     during: list[int] = []
+    other_client = server.inprocess_session("wallaroo")
 
     def read_and_let_another_client_write(*args, **kwargs):
         if not during:
-            writer = threading.Thread(target=lambda: during.append(requests.post(
+            writer = threading.Thread(target=lambda: during.append(other_client.post(
                 f"{server.url}/v1/api/workspaces/create", json={"workspace_name": "written-meanwhile"},
-                headers=server.wallaroo_headers(), timeout=60).status_code), daemon=True)
+                timeout=60).status_code), daemon=True)
             writer.start()
             writer.join(60)  # with the store held for the whole query this waited for it: a deadlock here
             if not during:

@@ -24,6 +24,19 @@ def test_granian_is_the_default_and_waitress_can_be_asked_for():
         assert server.server_name is None
 
 
+def test_where_granian_cannot_run_auto_falls_back_and_granian_is_refused_clearly(monkeypatch):
+    import mockserver.native as native
+
+    monkeypatch.setattr(native, "native_available", lambda: False)  # as on Windows, or without the wheel
+    server = MockServer(server="auto").start()
+    try:
+        assert server.server_name == "waitress"
+    finally:
+        server.stop()
+    with pytest.raises(RuntimeError, match="use server='waitress'"):
+        MockServer(server="granian").start()
+
+
 def test_an_unknown_server_is_refused():
     with pytest.raises(ValueError, match="unknown server 'bjoern'"):
         MockServer(server="bjoern")
