@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from mockserver import MockServer
+from raw_http import read_answer
 
 PROMPT = 5.0
 CREATE = "/v1/api/workspaces/create"
@@ -36,25 +37,6 @@ def post_head(mock: MockServer, length: int, path: str = CREATE) -> bytes:
     token = mock.wallaroo_token()
     return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n").encode()
-
-
-def read_answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    sock.settimeout(PROMPT)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in lines[1:])}
-    while len(body) < int(headers.get("content-length", "0")):
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return int(lines[0].split(" ")[1]), headers, body
 
 
 def wait_for(condition, timeout: float = PROMPT) -> bool:

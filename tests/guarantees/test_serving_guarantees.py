@@ -25,6 +25,7 @@ import pytest
 import requests
 
 from mockserver import MockServer
+from raw_http import read_answer
 
 #: "promptly": generous for a loaded 2-core CI machine, far below any attack's effect
 PROMPT = 5.0
@@ -56,27 +57,6 @@ def assert_answers_promptly(server: MockServer) -> None:
     control = requests.get(f"{server.url}/__mock/health", timeout=PROMPT)
     assert normal.status_code == 200 and control.status_code == 200
     assert time.monotonic() - started < PROMPT
-
-
-def read_answer(sock: socket.socket, timeout: float = PROMPT) -> tuple[int, dict[str, str], bytes]:
-    """One HTTP answer (status, headers, body) read from a raw socket."""
-    sock.settimeout(timeout)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in lines[1:])}
-    length = int(headers.get("content-length", "0"))
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return int(lines[0].split(" ")[1]), headers, body
 
 
 # -- clients -------------------------------------------------------------------------

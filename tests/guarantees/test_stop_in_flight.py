@@ -10,19 +10,9 @@ import time
 import pytest
 
 from mockserver import MockServer
+from raw_http import read_status
 
 LIST_HEAD = b"GET /v1/api/config HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-
-
-def read_status(sock: socket.socket, timeout: float = 10.0) -> bytes:
-    sock.settimeout(timeout)
-    data = b""
-    while b"\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.split(b"\r\n", 1)[0]
 
 
 @pytest.mark.parametrize("server_name", ["granian", "waitress"])
