@@ -218,8 +218,22 @@ def _take_read_body(req: Any, environ: dict[str, Any]) -> bool:
     return True
 
 
+#: methods that never change the state: a durable server answers them without saving
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _after_request(response: Response) -> Response:
     local = g._get_current_object()  # type: ignore[attr-defined]
+    controller = current().controller
+    if (controller is not None and controller.durable and controller.state_file is not None
+            and request.method not in _SAFE_METHODS):
+        try:
+            controller.persist()
+        except OSError as error:
+            logger.error("could not save the state file: %s", error)
+            response = error_response(error_for_status(503, "The change was made, but it could not be written to "
+                                                            "the state file, so it is not durable: "
+                                                            f"{error.strerror or error}."))
     api = local.get("api")
     if api is not None and api.request_id_header and "X-Request-Id" not in response.headers:
         response.headers["X-Request-Id"] = local.get("request_id", "")

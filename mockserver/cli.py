@@ -7,6 +7,7 @@ Every flag has an environment variable (the flag wins)::
     --scenario       MOCKSERVER_SCENARIO      repeatable (comma-separated in the variable); default "default"
     --state-file     MOCKSERVER_STATE_FILE    loaded at start if it exists, saved on shutdown and on demand
     --autosave-seconds MOCKSERVER_AUTOSAVE_SECONDS  also save it every N seconds when the state changed
+    --durable        MOCKSERVER_DURABLE       answer a request that may write only once the state file holds it
     --log-requests   MOCKSERVER_LOG_REQUESTS  one line per request on stderr
     --quiet          MOCKSERVER_QUIET         print only the URL
     --server         MOCKSERVER_SERVER        auto (default), granian or waitress: the HTTP server
@@ -108,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mockserver",
         description="A stateful test double for the Wallaroo MLOps API and the ModelArts workspace API.",
         epilog="Environment variables MOCKSERVER_HOST, MOCKSERVER_PORT, MOCKSERVER_SCENARIO (comma-separated), "
-               "MOCKSERVER_STATE_FILE, MOCKSERVER_AUTOSAVE_SECONDS, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER, "
+               "MOCKSERVER_STATE_FILE, MOCKSERVER_AUTOSAVE_SECONDS, MOCKSERVER_DURABLE, MOCKSERVER_LOG_REQUESTS, MOCKSERVER_QUIET, MOCKSERVER_SERVER, "
                "MOCKSERVER_SIGNING_KEY_FILE, MOCKSERVER_CONTROL_TOKEN, MOCKSERVER_SAVE_DIR, MOCKSERVER_SCENARIO_DIRS, "
                "MOCKSERVER_ALLOW_HOSTS, MOCKSERVER_JOURNAL_LIMIT and MOCKSERVER_JOURNAL_MAX_BYTES set the defaults of the "
                "flags. SIGINT/SIGTERM/SIGHUP save the state file and stop; SIGUSR1 saves it.")
@@ -123,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--autosave-seconds", type=positive_int, metavar="N",
                         help="also save the state file every N seconds when the state changed, so a kill -9 or "
                              "a crash loses at most N seconds of writes (default: off)")
+    parser.add_argument("--durable", action="store_true", default=None,
+                        help="answer every request that may write (any method but GET, HEAD, OPTIONS) only once "
+                             "the state file holds its change: no acknowledged write is lost, even to kill -9; "
+                             "concurrent writes share one save (default: off)")
     parser.add_argument("--log-requests", action="store_true", default=None, help="log every request on stderr")
     parser.add_argument("--control-token", metavar="TOKEN",
                         help="require TOKEN in the X-Mockserver-Token header of every control call but "
@@ -196,6 +201,10 @@ def parse_args(argv: Sequence[str] | None = None, environ: dict[str, str] | None
         args.autosave_seconds = _number_from_env(parser, environ, "MOCKSERVER_AUTOSAVE_SECONDS", positive_int, None)
     if args.autosave_seconds is not None and not args.state_file:
         parser.error("--autosave-seconds: there is no --state-file to save to")
+    if args.durable is None:
+        args.durable = _env_flag(parser, "MOCKSERVER_DURABLE", environ)
+    if args.durable and not args.state_file:
+        parser.error("--durable: there is no --state-file to write changes to")
     if args.log_requests is None:
         args.log_requests = _env_flag(parser, "MOCKSERVER_LOG_REQUESTS", environ)
     if args.control_token is None:
@@ -378,7 +387,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         server = MockServer(args.scenario, host=args.host, port=args.port, state_file=args.state_file,
                             log_requests=args.log_requests, server=args.server, journal_limit=args.journal_limit,
                             journal_max_bytes=args.journal_max_bytes, control_token=args.control_token,
-                            save_dir=args.save_dir, scenario_dirs=args.scenario_dir, allow_hosts=args.allow_host)
+                            save_dir=args.save_dir, scenario_dirs=args.scenario_dir, allow_hosts=args.allow_host,
+                            durable=bool(getattr(args, "durable", False)))
     except ScenarioError as error:
         return _fail(str(error), EXIT_USAGE, err)
     if args.check:

@@ -41,6 +41,15 @@ class Controller:
         self._baseline_generation = -1
         #: a digest of what the state file holds, but its clock (see save_state_if_changed)
         self._saved_fingerprint: bytes | None = None
+        #: every write is in the state file before its answer goes out (see persist)
+        self.durable = False
+        # persist()'s group commit: calls counted, the last call a finished save covers, the
+        # last failed save (the call it covered, its error), and whether a save is under way
+        self._persist_cond = threading.Condition()
+        self._persist_asked = 0
+        self._persist_saved = 0
+        self._persist_failed: tuple[int, OSError] | None = None
+        self._persist_saving = False
 
     def reset(self) -> None:
         """Back to the baseline scenarios; clears the journal and faults, and unfreezes the clock."""
@@ -118,6 +127,43 @@ class Controller:
                 return None
             self._write(self.state_file, data, fingerprint)
         return self.state_file
+
+    def persist(self) -> None:
+        """Return once everything this store held when called is in the state file; raises
+        the ``OSError`` of the save that was to cover it.
+
+        A group commit: calls that come while a save runs wait for the next one, which one of
+        them runs for all, so N concurrent writes cost two saves, not N. A save writes only
+        when the state changed (:meth:`save_state_if_changed`).
+        """
+        with self._persist_cond:
+            self._persist_asked += 1
+            mine = self._persist_asked
+            while True:
+                if self._persist_saved >= mine:
+                    return
+                if self._persist_failed is not None and self._persist_failed[0] >= mine:
+                    raise self._persist_failed[1]
+                if not self._persist_saving:
+                    self._persist_saving = True
+                    covers = self._persist_asked
+                    break
+                self._persist_cond.wait()
+        error: OSError | None = None
+        try:
+            self.save_state_if_changed()
+        except OSError as failure:
+            error = failure
+        finally:
+            with self._persist_cond:
+                self._persist_saving = False
+                if error is None:
+                    self._persist_saved = max(self._persist_saved, covers)
+                else:
+                    self._persist_failed = (covers, error)
+                self._persist_cond.notify_all()
+        if error is not None:
+            raise error
 
     def note_saved(self) -> None:
         """Take the current state as the one in the state file (just loaded from it), so

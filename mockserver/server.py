@@ -59,12 +59,15 @@ class MockServer:
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, threads: int = 8,
                  log_requests: bool = False, fault_seed: int = 0, server: str = "auto",
                  control_token: str | None = None, save_dir: str | os.PathLike[str] | None = None,
-                 scenario_dirs: Iterable[str | os.PathLike[str]] = (), allow_hosts: Iterable[str] = ()) -> None:
+                 scenario_dirs: Iterable[str | os.PathLike[str]] = (), allow_hosts: Iterable[str] = (),
+                 durable: bool = False) -> None:
         """``server``: the HTTP server (serving.SERVERS); ``control_token``: required by the control
         API (sent by this object's own clients); ``save_dir``: where ``POST /__mock/state/save`` may
         write besides the state file; ``scenario_dirs``: where the control API may read scenario
         files; ``allow_hosts``: host names the control API answers besides IP addresses and
-        localhost (docs/guarantees.md, "Security model")."""
+        localhost (docs/guarantees.md, "Security model"); ``durable``: every request that may
+        write (any method but GET, HEAD and OPTIONS) is answered only once the state file holds
+        its change, so no acknowledged write is lost, even to ``kill -9`` (needs ``state_file``)."""
         from .control.security import ControlPolicy
 
         if server not in serving.SERVERS:
@@ -86,7 +89,10 @@ class MockServer:
         self.control_policy = ControlPolicy.build(token=self.control_token, save_dir=save_dir,
                                                   scenario_dirs=scenario_dirs, scenario_files=scenarios,
                                                   host_names=[host, *allow_hosts])
+        if durable and not state_file:
+            raise ValueError("durable=True needs a state_file to write every change to")
         self.controller = Controller(self.state, self.journal, self.faults, state_file=state_file)
+        self.controller.durable = durable
         self.context = MockContext(state=self.state, journal=self.journal, faults=self.faults, apis=self.apis,
                                    max_body_bytes=max_body_bytes, log_requests=log_requests, server=self,
                                    controller=self.controller, control_policy=self.control_policy)
@@ -101,6 +107,8 @@ class MockServer:
             remove_leftover_temp_files(self.state_file)
             if self.state_file.exists():
                 self.load_state_file(self.state_file)
+                if durable:  # the file holds what was just loaded: the first write saves, not a read
+                    self.controller.note_saved()
 
     # == lifecycle =====================================================================
     def start(self) -> MockServer:

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -239,7 +240,90 @@ def test_autosave_bounds_what_kill_9_loses_and_writes_only_after_a_change(tmp_pa
     assert "autosaved@example.com" in saved_usernames(state_file)
 
 
+# -- --durable: every acknowledged write is in the file ------------------------------------------
+@pytest.mark.parametrize("durable", [True, False])
+def test_durable_keeps_every_acknowledged_write_through_kill_9(tmp_path: Path, durable: bool) -> None:
+    state_file = tmp_path / "state.json"
+    process, url = start_cli("--state-file", str(state_file), *(["--durable"] if durable else []))
+    try:
+        for index in range(5):
+            add_user_over_http(url, f"durable{index}@example.com")
+    finally:
+        process.kill()  # kill -9 right after the last answer: no final save
+        process.communicate(timeout=TIMEOUT)
+    written = {f"durable{index}@example.com" for index in range(5)}
+    if durable:
+        assert written <= saved_usernames(state_file)
+    else:  # what --durable is for: without it, all five are lost
+        assert not state_file.exists() or not written & saved_usernames(state_file)
+
+
+def durable_server(tmp_path: Path) -> MockServer:
+    return MockServer(["default"], state_file=tmp_path / "state.json", durable=True)
+
+
+def test_a_durable_write_is_in_the_file_before_its_answer_and_a_read_writes_nothing(tmp_path: Path) -> None:
+    server = durable_server(tmp_path)
+    client = server.test_client()
+    headers = server.wallaroo_headers()
+    created = client.post("/v1/api/workspaces/create", json={"workspace_name": "on-disk"}, headers=headers)
+    assert created.status_code == 200
+    saved = json.loads((tmp_path / "state.json").read_text())
+    assert "on-disk" in [workspace["name"] for workspace in saved["wallaroo"]["workspaces"]]
+    inode = (tmp_path / "state.json").stat().st_ino
+    assert client.post("/v1/api/workspaces/list", json={}, headers=headers).status_code == 200  # a POST that reads
+    assert client.get("/v1/api/config").status_code == 200
+    assert (tmp_path / "state.json").stat().st_ino == inode, "nothing changed: nothing written"
+
+
+def test_concurrent_durable_writes_share_saves(tmp_path: Path, monkeypatch) -> None:
+    server = durable_server(tmp_path)
+    controller = server.controller
+    saves: list[int] = []
+    real_save = controller.save_state_if_changed
+
+    def slow_save() -> Any:
+        saves.append(1)
+        time.sleep(0.05)
+        return real_save()
+
+    monkeypatch.setattr(controller, "save_state_if_changed", slow_save)
+    threads = [threading.Thread(target=controller.persist) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert not any(thread.is_alive() for thread in threads)
+    assert 1 <= len(saves) <= 3, saves  # the first, then one for all who came while it ran (rarely one more)
+
+
+def test_a_failed_durable_save_is_a_503_saying_the_change_is_not_durable(tmp_path: Path, monkeypatch) -> None:
+    server = durable_server(tmp_path)
+
+    def disk_full(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(server.controller, "_write", disk_full)
+    answer = server.test_client().post("/v1/api/workspaces/create", json={"workspace_name": "not-on-disk"},
+                                       headers=server.wallaroo_headers())
+    assert answer.status_code == 503
+    assert answer.get_json() == {"msg": "The change was made, but it could not be written to the state file, so "
+                                        "it is not durable: No space left on device.", "code": 503}
+    monkeypatch.undo()  # the disk has room again: the next write saves both changes
+    assert server.test_client().post("/v1/api/workspaces/create", json={"workspace_name": "on-disk-again"},
+                                     headers=server.wallaroo_headers()).status_code == 200
+    names = [workspace["name"] for workspace in json.loads((tmp_path / "state.json").read_text())["wallaroo"]["workspaces"]]
+    assert {"not-on-disk", "on-disk-again"} <= set(names)
+
+
+def test_durable_needs_a_state_file() -> None:
+    with pytest.raises(ValueError, match="needs a state_file"):
+        MockServer(["default"], durable=True)
+
+
 @pytest.mark.parametrize("argv, env, message", [
+    (["--durable"], {}, "--durable: there is no --state-file"),
+    ([], {"MOCKSERVER_DURABLE": "1"}, "--durable: there is no --state-file"),
     (["--autosave-seconds", "0", "--state-file", "s.json"], {}, "expected a positive integer"),
     ([], {"MOCKSERVER_AUTOSAVE_SECONDS": "soon", "MOCKSERVER_STATE_FILE": "s.json"}, "MOCKSERVER_AUTOSAVE_SECONDS"),
     (["--autosave-seconds", "5"], {}, "--autosave-seconds: there is no --state-file"),
