@@ -41,7 +41,8 @@ SERVERS = ("auto", "granian", "waitress")
 
 #: waitress: the most worker threads at once. ``MockServer(threads=)`` of them wait for work
 #: whatever the load; more start while every one is busy (a latency fault holds one while it
-#: waits), as on granian (``native.NATIVE_PY_THREADS``), and exit after WAITRESS_IDLE_SECONDS
+#: waits; on granian it holds none), up to as many as granian has (``native.NATIVE_PY_THREADS``),
+#: and exit after WAITRESS_IDLE_SECONDS
 WAITRESS_MAX_THREADS = 256
 WAITRESS_IDLE_SECONDS = 5.0
 #: waitress: threads beyond WAITRESS_MAX_THREADS that only control requests (``/__mock/``) may
