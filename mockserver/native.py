@@ -180,7 +180,12 @@ class _Timers:
                 if self._stopped:
                     return
                 _, timer, callback = heapq.heappop(self._heap)
-                if timer in self._cancelled:
+                if not self._heap:  # a timer cancelled after it fired would stay listed forever
+                    cancelled = timer in self._cancelled
+                    self._cancelled.clear()
+                    if cancelled:
+                        continue
+                elif timer in self._cancelled:
                     self._cancelled.discard(timer)
                     continue
             try:

@@ -127,3 +127,25 @@ def test_requests_held_by_a_latency_fault_hold_no_thread(native):
     finally:
         for sock in held:
             sock.close()
+
+
+def test_the_timer_thread_runs_callbacks_in_deadline_order_and_skips_cancelled_ones():
+    """The one thread behind body timeouts and latency holds; cancelled timers leave nothing behind."""
+    import threading
+
+    from mockserver.native import _Timers
+
+    timers = _Timers("test-timers")
+    ran: list[str] = []
+    done = threading.Event()
+    now = time.monotonic()
+    timers.call_at(now + 0.2, lambda: (ran.append("late"), done.set()))
+    timers.call_at(now + 0.05, lambda: ran.append("early"))
+    timers.cancel(timers.call_at(now + 0.1, lambda: ran.append("cancelled")))
+    timers.call_at(now + 0.1, lambda: 1 / 0)  # a failing callback is logged; the others still run
+    try:
+        assert done.wait(PROMPT)
+    finally:
+        timers.stop()
+    assert ran == ["early", "late"]
+    assert not timers._cancelled
