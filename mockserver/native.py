@@ -288,6 +288,8 @@ class NativeServer:
         self._own_threads = 0
         #: bodies being read, for the sweep that times out those that stopped arriving
         self._reading: dict[int, _BodyRead] = {}
+        #: stop() has begun: nothing is held or read any more, so nothing outlives the server
+        self._stopping = False
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -344,8 +346,13 @@ class NativeServer:
 
     def stop(self, grace: float = STOP_GRACE_S) -> None:
         # requests the app is running (say, just released from a latency fault) answer
-        # before the Rust runtime goes: an answer handed to a runtime shutting down is lost
+        # before the Rust runtime goes: an answer handed to a runtime shutting down is lost.
+        # Bodies still coming are answered 503 now: granian's shutdown would otherwise wait
+        # for them, and carry them out after stop() returned
+        self._stopping = True
         self._release_held()
+        for read in list(self._reading.values()):
+            read.refuse(503, "The mock server is stopping; the request was not carried out.")
         self._in_flight.wait_idle(grace)
         threads_before = _foreign_threads()
         if self._signal is not None:
@@ -389,6 +396,10 @@ class NativeServer:
             environ = self._environ(watcher.scope)
             size = body_size(environ, self._limit)
             if size:  # None (left for the app to refuse) and 0 (no body) read nothing
+                if self._stopping:
+                    self._refuse(proto, environ["PATH_INFO"], 503,
+                                 "The mock server is stopping; the request was not carried out.")
+                    return
                 _BodyRead(self, environ, proto, size).pump()
                 return
             environ["wsgi.input"] = BytesIO(b"")
@@ -398,8 +409,9 @@ class NativeServer:
         except Exception as error:  # noqa: BLE001 - a bug here must still answer, in shape
             self._answer_crash(environ, proto, error)
 
-    def _serve(self, environ: dict[str, Any], proto: Any, body_taken: bool) -> None:
-        """The body is in (or left for the app): take the fault, hold it or run the app."""
+    def _serve(self, environ: dict[str, Any], proto: Any, body_taken: bool, body_bytes: int = 0) -> bool:
+        """The body is in (or left for the app): take the fault, hold it or run the app. True
+        when the request is held: its ``body_bytes`` are given back to the budget once it ran."""
         context = self._context
         if body_taken and context is not None and context.faults.active():
             path = environ["PATH_INFO"]
@@ -410,21 +422,24 @@ class NativeServer:
             rule = context.faults.take(environ["REQUEST_METHOD"], path, api.name if api else None)
             environ[TAKEN_FAULT] = rule
             if rule is not None and rule.latency_ms:
-                environ[HELD_AT_EPOCH] = context.state.epoch
-                self._hold(rule.latency_ms / 1000.0, environ, proto)
-                return
+                environ[HELD_AT_EPOCH] = context.state.epoch  # the app must not wait either
+                if not self._stopping:  # stopping: its wait is over before it began
+                    self._hold(rule.latency_ms / 1000.0, environ, proto, body_bytes)
+                    return True
         self._run_app(environ, proto)
+        return False
 
-    def _hold(self, seconds: float, environ: dict[str, Any], proto: Any) -> None:
+    def _hold(self, seconds: float, environ: dict[str, Any], proto: Any, body_bytes: int) -> None:
         assert self._timers is not None and self._held_pool is not None
         pool = self._held_pool
         self._in_flight.enter()
 
         def go_on() -> None:
             try:
-                pool.submit(self._run_held, environ, proto)
+                pool.submit(self._run_held, environ, proto, body_bytes)
             except RuntimeError:  # the pool is shut down: the server stopped
                 self._in_flight.leave()
+                self._budget.give_back(body_bytes)
 
         key = next(self._hold_ids)
         with self._held_lock:  # registered before its timer can fire and look for it
@@ -446,11 +461,12 @@ class NativeServer:
                 self._timers.cancel(timer)
             go_on()
 
-    def _run_held(self, environ: dict[str, Any], proto: Any) -> None:
+    def _run_held(self, environ: dict[str, Any], proto: Any, body_bytes: int) -> None:
         try:
             self._run_app(environ, proto)
         finally:
             self._in_flight.leave()
+            self._budget.give_back(body_bytes)
 
     def _run_app(self, environ: dict[str, Any], proto: Any) -> None:
         start_response = _StartResponse()
@@ -496,7 +512,8 @@ class NativeServer:
             answer: Answer = (status, [("content-type", "text/plain")], message.encode())
         else:
             answer = self._on_refused(path, status, message)
-        proto.response_bytes(answer[0], [*answer[1], *(headers or [])], answer[2])
+        # the rest of the body is never read: hyper must not wait for it to reuse the connection
+        proto.response_bytes(answer[0], [*answer[1], *(headers or []), ("connection", "close")], answer[2])
 
     def _environ(self, scope: Any) -> dict[str, Any]:
         """The WSGI environ for an RSGI scope, as granian's WSGI interface built it (PEP 3333
@@ -575,8 +592,9 @@ class _BodyRead:
         """Keep one chunk; False once the body is complete (and handed on) or abandoned."""
         try:
             chunk = future.result()
-        except Exception:  # noqa: BLE001 - the client went away mid-body: what came is all there is
-            chunk = b""
+            failed = False
+        except Exception:  # noqa: BLE001 - the client went away mid-body
+            chunk, failed = b"", True
         if chunk:
             with self._lock:
                 if self.finished:
@@ -594,6 +612,14 @@ class _BodyRead:
                 return False
             if self.size < 0 or self.got < self.size:
                 return True
+        if not chunk and "CONTENT_LENGTH" not in self.environ and (failed or not self._ended_cleanly()):
+            # a chunked body cut short or malformed (granian hands over both as an empty
+            # chunk): acting on the part that came would act on a request nobody sent. A
+            # short Content-Length body goes on: the app answers 400 with the byte counts
+            if self._finish():
+                self.server._refuse(self.proto, self.environ["PATH_INFO"], 400,
+                                    "The chunked request body was cut short or malformed; nothing was done.")
+            return False
         if not self._finish(keep_budget=True):
             return False
         data = b"".join(self.chunks)
@@ -601,12 +627,23 @@ class _BodyRead:
         environ = self.environ
         environ["wsgi.input"] = BytesIO(data)
         environ[READ_BODY] = data
+        held = False
         try:
-            self.server._serve(environ, self.proto, True)
+            held = self.server._serve(environ, self.proto, True, self.got)
         except Exception as error:  # noqa: BLE001 - a bug here must still answer, in shape
             self.server._answer_crash(environ, self.proto, error)
         finally:
-            self.server._budget.give_back(self.got)
+            if not held:  # a held request keeps its bytes counted until it has run
+                self.server._budget.give_back(self.got)
+        return False
+
+    def _ended_cleanly(self) -> bool:
+        """Did the body end with its last chunk, rather than an error? granian turns both into
+        an empty chunk, but only a clean end leaves nothing more to iterate."""
+        try:
+            self._chunks.__anext__()
+        except StopAsyncIteration:
+            return True
         return False
 
     def _finish(self, keep_budget: bool = False) -> bool:
@@ -624,10 +661,12 @@ class _BodyRead:
 
     def time_out(self) -> None:
         """On the sweep's thread: no byte for the idle timeout. Answer 408 and let the body go."""
+        self.refuse(408, f"The request body stopped arriving: no byte for {self.server.body_idle_timeout:g} s.")
+
+    def refuse(self, status: int, message: str) -> None:
+        """Answer ``status`` in the API's shape and let the body go, unless it is already done."""
         if self._finish():
-            self.server._refuse(
-                self.proto, self.environ["PATH_INFO"], 408,
-                f"The request body stopped arriving: no byte for {self.server.body_idle_timeout:g} s.")
+            self.server._refuse(self.proto, self.environ["PATH_INFO"], status, message)
 
 
 def _foreign_threads() -> int | None:
