@@ -9,28 +9,26 @@ import socket
 PROMPT = 5.0
 
 
-def read_status(sock: socket.socket, timeout: float = PROMPT) -> bytes:
-    """The status line of the next answer (``b""`` if the server closed first)."""
+def _read_until(sock: socket.socket, marker: bytes, timeout: float) -> bytes:
+    """Bytes from ``sock`` until ``marker`` has come (or the server closed)."""
     sock.settimeout(timeout)
     data = b""
-    while b"\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.split(b"\r\n", 1)[0]
-
-
-def read_answer(sock: socket.socket, timeout: float = PROMPT) -> tuple[int, dict[str, str], bytes]:
-    """One HTTP answer (status, headers, body) read from a raw socket."""
-    sock.settimeout(timeout)
-    data = b""
-    while b"\r\n\r\n" not in data:
+    while marker not in data:
         chunk = sock.recv(65536)
         if not chunk:
             break
         data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
+    return data
+
+
+def read_status(sock: socket.socket, timeout: float = PROMPT) -> bytes:
+    """The status line of the next answer (``b""`` if the server closed first)."""
+    return _read_until(sock, b"\r\n", timeout).split(b"\r\n", 1)[0]
+
+
+def read_answer(sock: socket.socket, timeout: float = PROMPT) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP answer (status, headers, body) read from a raw socket."""
+    head, _, body = _read_until(sock, b"\r\n\r\n", timeout).partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in lines[1:])}
     length = int(headers.get("content-length", "0"))
