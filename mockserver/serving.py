@@ -368,12 +368,12 @@ def _crash_answer(app: Flask) -> Any:
     """An API-shaped 500 for an error that escaped Flask's own handlers (never a blank page)."""
     import logging
 
+    refused = _refused_answer(app)
+
     def answer(environ: dict[str, Any], error: BaseException) -> tuple[int, list[tuple[str, str]], bytes]:
         logging.getLogger("mockserver").error("unexpected error while answering %s %s", environ.get("REQUEST_METHOD"),
                                               environ.get("PATH_INFO"), exc_info=error)
-        status, headers, body = render_refused_request(app, environ.get("PATH_INFO", "/"), 500,
-                                                       f"Internal error in the mock server: {type(error).__name__}.")
-        return int(status.split(" ", 1)[0]), headers, body
+        return refused(environ.get("PATH_INFO", "/"), 500, f"Internal error in the mock server: {type(error).__name__}.")
 
     return answer
 
